@@ -1,0 +1,194 @@
+#include <math.h>
+
+#include "resize.h"
+#include "tconv-error.h"
+
+gboolean
+tconv_resize_output_len (int in, double factor, int *out, GError **error)
+{
+  double len = floor ((double) in * factor);
+
+  if (!(factor > 0.0) || len < 1.0 || len > G_MAXINT)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "resize: scale factor %g of an input of %d gives an output size of %.0f; "
+                   "it must be at least 1", factor, in, len);
+      return FALSE;
+    }
+  *out = (int) len;
+  return TRUE;
+}
+
+/* One output coordinate's taps along an axis: up to 4 input indices and weights. */
+typedef struct
+{
+  int   idx[4];
+  float w[4];
+} Taps;
+
+static float
+cubic_weight (float x, float a)
+{
+  x = fabsf (x);
+  if (x <= 1.0f)
+    return ((a + 2.0f) * x - (a + 3.0f)) * x * x + 1.0f;
+  if (x < 2.0f)
+    return ((a * x - 5.0f * a) * x + 8.0f * a) * x - 4.0f * a;
+  return 0.0f;
+}
+
+static Taps *
+axis_taps (int in, int out, double scale_factor, TconvInterp interp)
+{
+  /* PyTorch computes the source coordinate in float with this ratio. */
+  float ratio = scale_factor > 0.0 ? (float) (1.0 / scale_factor) : (float) in / (float) out;
+  Taps *t = g_new0 (Taps, out);
+
+  for (int o = 0; o < out; o++)
+    {
+      Taps *tp = &t[o];
+      if (interp == TCONV_INTERP_NEAREST)
+        {
+          tp->idx[0] = MIN ((int) floorf ((float) o * ratio), in - 1);
+          tp->w[0] = 1.0f;
+          continue;
+        }
+      float src = ((float) o + 0.5f) * ratio - 0.5f;
+      if (interp == TCONV_INTERP_BILINEAR)
+        {
+          src = MAX (src, 0.0f);
+          int   i0 = MIN ((int) src, in - 1);
+          float l = src - (float) i0;
+          tp->idx[0] = i0;
+          tp->idx[1] = MIN (i0 + 1, in - 1);
+          tp->w[0] = 1.0f - l;
+          tp->w[1] = l;
+          continue;
+        }
+      int   i0 = (int) floorf (src);
+      float f = src - (float) i0;
+      for (int k = 0; k < 4; k++)
+        {
+          tp->idx[k] = CLAMP (i0 - 1 + k, 0, in - 1);
+          tp->w[k] = cubic_weight (f + 1.0f - (float) k, -0.75f);
+        }
+    }
+  return t;
+}
+
+gboolean
+tconv_resize (const TconvTensor *input, TconvInterp interp, double scale_y, double scale_x,
+              TconvTensor *output, GError **error)
+{
+  if (output->n != input->n || output->c != input->c || output->h < 1 || output->w < 1)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "resize: output must have the input's batch and channels and a size >= 1");
+      return FALSE;
+    }
+
+  const int ntaps = interp == TCONV_INTERP_NEAREST ? 1 : interp == TCONV_INTERP_BILINEAR ? 2 : 4;
+  Taps     *ry = axis_taps (input->h, output->h, scale_y, interp);
+  Taps     *rx = axis_taps (input->w, output->w, scale_x, interp);
+
+  for (int n = 0; n < input->n; n++)
+    for (int c = 0; c < input->c; c++)
+      {
+        const float *src = tconv_tensor_plane (input, n, c);
+        float       *dst = tconv_tensor_plane (output, n, c);
+
+        for (int oy = 0; oy < output->h; oy++)
+          for (int ox = 0; ox < output->w; ox++)
+            {
+              float acc = 0.0f;
+              for (int a = 0; a < ntaps; a++)
+                {
+                  const float *row = src + (gsize) ry[oy].idx[a] * input->w;
+                  float        h = 0.0f;
+                  for (int b = 0; b < ntaps; b++)
+                    h += rx[ox].w[b] * row[rx[ox].idx[b]];
+                  acc += ry[oy].w[a] * h;
+                }
+              dst[(gsize) oy * output->w + ox] = acc;
+            }
+      }
+  g_free (ry);
+  g_free (rx);
+  return TRUE;
+}
+
+static gboolean
+check_shuffle (const char *op, const TconvTensor *in, const TconvTensor *out, int r,
+               gboolean up, GError **error)
+{
+  if (r < 1)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "%s: factor must be >= 1, got %d", op, r);
+      return FALSE;
+    }
+  const TconvTensor *big = up ? in : out;   /* the one with C*r*r channels */
+  const TconvTensor *small = up ? out : in; /* the one with C channels */
+  if (big->c % (r * r) != 0 && big == in)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "%s: input channels (%d) must be divisible by factor squared (%d)", op,
+                   big->c, r * r);
+      return FALSE;
+    }
+  if (!up && (in->h % r != 0 || in->w % r != 0))
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "%s: input height and width (%d, %d) must be divisible by the factor %d", op,
+                   in->h, in->w, r);
+      return FALSE;
+    }
+  if (out->n != in->n || small->c * r * r != big->c || small->h != big->h * r
+      || small->w != big->w * r)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "%s: output shape [%d, %d, %d, %d] does not match the input", op, out->n,
+                   out->c, out->h, out->w);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* out[n, c, h*r + i, w*r + j] = in[n, c*r*r + i*r + j, h, w] */
+gboolean
+tconv_pixel_shuffle (const TconvTensor *input, int r, TconvTensor *output, GError **error)
+{
+  if (!check_shuffle ("pixel_shuffle", input, output, r, TRUE, error))
+    return FALSE;
+  for (int n = 0; n < output->n; n++)
+    for (int c = 0; c < output->c; c++)
+      for (int i = 0; i < r; i++)
+        for (int j = 0; j < r; j++)
+          {
+            const float *src = tconv_tensor_plane (input, n, c * r * r + i * r + j);
+            float       *dst = tconv_tensor_plane (output, n, c);
+            for (int h = 0; h < input->h; h++)
+              for (int w = 0; w < input->w; w++)
+                dst[(gsize) (h * r + i) * output->w + w * r + j] = src[(gsize) h * input->w + w];
+          }
+  return TRUE;
+}
+
+gboolean
+tconv_pixel_unshuffle (const TconvTensor *input, int r, TconvTensor *output, GError **error)
+{
+  if (!check_shuffle ("pixel_unshuffle", input, output, r, FALSE, error))
+    return FALSE;
+  for (int n = 0; n < input->n; n++)
+    for (int c = 0; c < input->c; c++)
+      for (int i = 0; i < r; i++)
+        for (int j = 0; j < r; j++)
+          {
+            const float *src = tconv_tensor_plane (input, n, c);
+            float       *dst = tconv_tensor_plane (output, n, c * r * r + i * r + j);
+            for (int h = 0; h < output->h; h++)
+              for (int w = 0; w < output->w; w++)
+                dst[(gsize) h * output->w + w] = src[(gsize) (h * r + i) * input->w + w * r + j];
+          }
+  return TRUE;
+}

@@ -1,0 +1,3 @@
+#include "tconv-error.h"
+
+G_DEFINE_QUARK (tconv-error-quark, tconv_error)

@@ -1,0 +1,11 @@
+/* tconv — the core operators, one include. */
+#pragma once
+
+#include "activation.h"
+#include "conv-transpose2d.h"
+#include "conv2d.h"
+#include "imresize.h"
+#include "resize.h"
+#include "sr-metrics.h"
+#include "tconv-error.h"
+#include "tensor.h"

@@ -1,0 +1,40 @@
+/* tconv — dense float32 NCHW tensors and overflow-checked size arithmetic. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Largest element count the core will allocate for one tensor (16 GiB of floats);
+ * anything larger is a mistake in the parameters, not a real image. */
+#define TCONV_MAX_ELEMENTS ((gsize) 1 << 32)
+
+typedef struct
+{
+  int    n, c, h, w; /* batch, channels, height, width */
+  float *data;       /* n*c*h*w floats, row-major NCHW; owned when allocated by tconv_tensor_alloc */
+} TconvTensor;
+
+/* Element count n*c*h*w, or FALSE with TCONV_ERROR_TOO_LARGE when it overflows
+ * or exceeds TCONV_MAX_ELEMENTS. `what` names the tensor in the message. */
+gboolean tconv_checked_numel (int n, int c, int h, int w, const char *what,
+                              gsize *numel, GError **error);
+
+/* Allocates t->data for the shape already in t (zero-filled). */
+gboolean tconv_tensor_alloc (TconvTensor *t, const char *what, GError **error);
+void     tconv_tensor_free  (TconvTensor *t);
+
+static inline gsize
+tconv_tensor_numel (const TconvTensor *t)
+{
+  return (gsize) t->n * t->c * t->h * t->w;
+}
+
+/* Pointer to plane (n, c). */
+static inline float *
+tconv_tensor_plane (const TconvTensor *t, int n, int c)
+{
+  return t->data + ((gsize) n * t->c + c) * t->h * t->w;
+}
+
+G_END_DECLS

@@ -1,0 +1,107 @@
+/* The checkerboard effect, numerically (Odena, Dumoulin, Olah, Distill 2016):
+ * a constant image through conv_transpose2d with an all-ones kernel gives per-phase
+ * interior sums that differ when kernel % stride != 0 and agree when it is 0, while
+ * nearest resize followed by conv2d gives the same sum everywhere. */
+#include <math.h>
+
+#include "tconv-ops.h"
+
+/* Min and max over phases (y mod s, x mod s) of the interior (a `margin` border dropped). */
+static void
+phase_range (const TconvTensor *t, int s, int margin, double *lo, double *hi)
+{
+  double sum[8][8] = { { 0 } };
+  int    count[8][8] = { { 0 } };
+
+  for (int y = margin; y < t->h - margin; y++)
+    for (int x = margin; x < t->w - margin; x++)
+      {
+        sum[y % s][x % s] += t->data[(gsize) y * t->w + x];
+        count[y % s][x % s]++;
+      }
+  *lo = INFINITY;
+  *hi = -INFINITY;
+  for (int i = 0; i < s; i++)
+    for (int j = 0; j < s; j++)
+      {
+        g_assert_cmpint (count[i][j], >, 0);
+        *lo = MIN (*lo, sum[i][j] / count[i][j]);
+        *hi = MAX (*hi, sum[i][j] / count[i][j]);
+      }
+}
+
+static TconvTensor
+filled (int n, int c, int h, int w, float v)
+{
+  TconvTensor t = { n, c, h, w, NULL };
+  g_assert_true (tconv_tensor_alloc (&t, "test", NULL));
+  for (gsize i = 0; i < tconv_tensor_numel (&t); i++)
+    t.data[i] = v;
+  return t;
+}
+
+static void
+test_transposed (void)
+{
+  for (int s = 2; s <= 4; s++)
+    for (int k = 1; k <= 12; k++)
+      {
+        TconvTensor                in = filled (1, 1, 16, 16, 1.0f), w = filled (1, 1, k, k, 1.0f);
+        TconvConvTranspose2dParams p = tconv_conv_transpose2d_params_default ();
+        TconvTensor                out;
+        double                     lo, hi;
+
+        p.stride[0] = p.stride[1] = s;
+        g_assert_true (tconv_conv_transpose2d_shape (&in, &w, -1, &p, &out, NULL));
+        g_assert_true (tconv_tensor_alloc (&out, "out", NULL));
+        g_assert_true (tconv_conv_transpose2d (&in, &w, NULL, 0, &p, &out, NULL));
+        phase_range (&out, s, k, &lo, &hi);
+        if (k % s == 0)
+          g_assert_cmpfloat (hi - lo, ==, 0.0); /* every phase gets (k/s)^2 taps */
+        else
+          {
+            /* ceil(k/s)^2 taps on some phases, floor(k/s)^2 on others */
+            g_assert_cmpfloat (lo, ==, (double) (k / s) * (k / s));
+            g_assert_cmpfloat (hi, ==, (double) ((k + s - 1) / s) * ((k + s - 1) / s));
+          }
+        tconv_tensor_free (&in);
+        tconv_tensor_free (&w);
+        tconv_tensor_free (&out);
+      }
+}
+
+static void
+test_resize_conv (void)
+{
+  for (int s = 2; s <= 4; s++)
+    for (int k = 1; k <= 9; k += 2)
+      {
+        TconvTensor       in = filled (1, 1, 16, 16, 1.0f), w = filled (1, 1, k, k, 1.0f);
+        TconvTensor       up = { 1, 1, 16 * s, 16 * s, NULL }, out;
+        TconvConv2dParams p = tconv_conv2d_params_default ();
+        double            lo, hi;
+
+        g_assert_true (tconv_tensor_alloc (&up, "up", NULL));
+        g_assert_true (tconv_resize (&in, TCONV_INTERP_NEAREST, s, s, &up, NULL));
+        p.padding[0] = p.padding[1] = k / 2;
+        g_assert_true (tconv_conv2d_shape (&up, &w, -1, &p, &out, NULL));
+        g_assert_true (tconv_tensor_alloc (&out, "out", NULL));
+        g_assert_true (tconv_conv2d (&up, &w, NULL, 0, &p, &out, NULL));
+        phase_range (&out, s, k, &lo, &hi);
+        g_assert_cmpfloat (lo, ==, (double) k * k);
+        g_assert_cmpfloat (hi, ==, (double) k * k);
+        tconv_tensor_free (&in);
+        tconv_tensor_free (&w);
+        tconv_tensor_free (&up);
+        tconv_tensor_free (&out);
+      }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/core/checkerboard/conv_transpose2d", test_transposed);
+  g_test_add_func ("/core/checkerboard/resize_conv", test_resize_conv);
+  return g_test_run ();
+}
