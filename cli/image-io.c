@@ -1,0 +1,187 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "image-io.h"
+#include "tconv-error.h"
+
+static const char *const FLOAT_FORMATS[] = { NULL, "Y' float", "Y'A float", "R'G'B' float",
+                                             "R'G'B'A float" };
+
+const Babl *
+tconv_image_float_format (int channels, const Babl *like)
+{
+  return babl_format_with_space (FLOAT_FORMATS[channels], like);
+}
+
+void
+tconv_image_clear (TconvImage *image)
+{
+  g_clear_object (&image->buffer);
+}
+
+gboolean
+tconv_image_load (const char *path, TconvImage *image, GError **error)
+{
+  memset (image, 0, sizeof *image);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: no such file", path);
+      return FALSE;
+    }
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) || g_access (path, R_OK) != 0)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: cannot be read", path);
+      return FALSE;
+    }
+
+  GeglNode *graph = gegl_node_new ();
+  GeglNode *load = gegl_node_new_child (graph, "operation", "gegl:load", "path", path, NULL);
+  GeglNode *sink = gegl_node_new_child (graph, "operation", "gegl:buffer-sink", "buffer",
+                                        &image->buffer, NULL);
+  gegl_node_link (load, sink);
+  gegl_node_process (sink);
+  g_object_unref (graph);
+
+  const GeglRectangle *r = image->buffer ? gegl_buffer_get_extent (image->buffer) : NULL;
+  if (r == NULL || r->width < 1 || r->height < 1)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO,
+                   "%s: not an image GEGL can decode (corrupt or unsupported format)", path);
+      tconv_image_clear (image);
+      return FALSE;
+    }
+  if (r->x != 0 || r->y != 0)
+    {
+      /* move the origin to (0, 0) */
+      GeglBuffer *moved = g_object_new (GEGL_TYPE_BUFFER, "source", image->buffer, "shift-x",
+                                        r->x, "shift-y", r->y, NULL);
+      g_object_unref (image->buffer);
+      image->buffer = moved;
+    }
+
+  const Babl *format = gegl_buffer_get_format (image->buffer);
+  const char *type = babl_get_name (babl_format_get_type (format, 0));
+  int         comps = babl_format_get_n_components (format);
+  gboolean    alpha = babl_format_has_alpha (format);
+  gboolean    gray = (comps - alpha) == 1;
+
+  image->width = r->width;
+  image->height = r->height;
+  image->channels = (gray ? 1 : 3) + alpha;
+  image->bits = g_str_equal (type, "u8") ? 8 : g_str_equal (type, "u16") ? 16 : 32;
+  return TRUE;
+}
+
+GeglBuffer *
+tconv_image_new_like (const TconvImage *image, int width, int height)
+{
+  static const char *const names[] = { NULL, "Y'", "Y'A", "R'G'B'", "R'G'B'A" };
+  const char      *type = image->bits == 8 ? "u8" : image->bits == 16 ? "u16" : "float";
+  g_autofree char *name = g_strdup_printf ("%s %s", names[image->channels], type);
+  const Babl      *format = babl_format_with_space (name, gegl_buffer_get_format (image->buffer));
+
+  return gegl_buffer_new (GEGL_RECTANGLE (0, 0, width, height), format);
+}
+
+gboolean
+tconv_image_save (GeglBuffer *buffer, int bits, const char *path, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  const char      *dot = strrchr (base, '.');
+  g_autofree char *ext = g_ascii_strdown (dot ? dot : "", -1);
+  g_autofree char *tmp = NULL;
+  GeglNode        *graph, *src, *save;
+  int              fd;
+
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: folder %s does not exist", path,
+                   dir);
+      return FALSE;
+    }
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s is a folder", path);
+      return FALSE;
+    }
+  /* The temporary keeps the extension: GEGL picks the file format from it. */
+  tmp = g_strdup_printf ("%s/.%.*s.tconv-XXXXXX%s", dir, (int) (dot ? (gsize) (dot - base) : strlen (base)),
+                         base, dot ? dot : "");
+  fd = g_mkstemp_full (tmp, O_WRONLY, 0644);
+  if (fd < 0)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: cannot write in %s: %s", path, dir,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  close (fd);
+
+  graph = gegl_node_new ();
+  src = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", buffer, NULL);
+  if (g_str_equal (ext, ".png"))
+    save = gegl_node_new_child (graph, "operation", "gegl:png-save", "path", tmp, "bitdepth",
+                                bits == 8 ? 8 : 16, NULL);
+  else
+    save = gegl_node_new_child (graph, "operation", "gegl:save", "path", tmp, NULL);
+  gegl_node_link (src, save);
+  gegl_node_process (save);
+  g_object_unref (graph);
+
+  GStatBuf st;
+  if (g_stat (tmp, &st) != 0 || st.st_size == 0)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO,
+                   "%s: GEGL could not write this format (is \"%s\" a known extension?)", path,
+                   ext);
+      g_unlink (tmp);
+      return FALSE;
+    }
+  if (g_rename (tmp, path) != 0)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: %s", path, g_strerror (errno));
+      g_unlink (tmp);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  GeglBuffer *buffer;
+  const Babl *format;
+} BufferIo;
+
+static gboolean
+read_buffer (gpointer data, int x, int y, int w, int h, float *pixels, GError **error)
+{
+  BufferIo *io = data;
+  (void) error;
+  gegl_buffer_get (io->buffer, GEGL_RECTANGLE (x, y, w, h), 1.0, io->format, pixels,
+                   GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+  return TRUE;
+}
+
+static gboolean
+write_buffer (gpointer data, int x, int y, int w, int h, const float *pixels, GError **error)
+{
+  BufferIo *io = data;
+  (void) error;
+  gegl_buffer_set (io->buffer, GEGL_RECTANGLE (x, y, w, h), 0, io->format, pixels,
+                   GEGL_AUTO_ROWSTRIDE);
+  return TRUE;
+}
+
+gboolean
+tconv_image_upscale (const TconvModel *model, const TconvImage *in, GeglBuffer *out,
+                     const TconvRunOptions *options, GError **error)
+{
+  const Babl    *format = tconv_image_float_format (in->channels, gegl_buffer_get_format (in->buffer));
+  BufferIo       src = { in->buffer, format }, dst = { out, format };
+  TconvImageInfo info = { in->width, in->height, in->channels };
+
+  return tconv_engine_run (model, &info, read_buffer, &src, write_buffer, &dst, options, error);
+}

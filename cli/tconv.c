@@ -1,0 +1,570 @@
+/* tconv — command line: upscale, forward, info, models, eval, artifacts. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "graph.h"
+#include "image-io.h"
+#include "imresize.h"
+#include "model-file.h"
+#include "safetensors.h"
+#include "settings.h"
+#include "sr-metrics.h"
+#include "tconv-error.h"
+
+#ifndef TCONV_MODELS_DIR
+#define TCONV_MODELS_DIR NULL
+#endif
+
+/* ---- shared flags ------------------------------------------------------------------ */
+
+typedef struct
+{
+  TconvSettings s;
+  char         *mode, *interp, *model;
+  int           stride; /* --stride is a synonym of --scale */
+  gboolean      quiet;
+} Flags;
+
+/* GOptionEntries generated from the settings table, plus the string choices. */
+static GOptionEntry *
+flag_entries (Flags *f, gboolean with_model)
+{
+  GArray *a = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
+
+  for (int i = 0; i < tconv_n_int_settings; i++)
+    {
+      const TconvIntSetting *d = &tconv_int_settings[i];
+      const char            *name = g_str_equal (d->name, "kernel-size") ? "kernel"
+                                    : g_str_equal (d->name, "tile-size")  ? "tile"
+                                                                          : d->name;
+      GOptionEntry e = { name, 0, 0, G_OPTION_ARG_INT, G_STRUCT_MEMBER_P (&f->s, d->offset),
+                         d->description, "N" };
+      g_array_append_val (a, e);
+    }
+  GOptionEntry extra[] = {
+    { "stride", 0, 0, G_OPTION_ARG_INT, &f->stride, "Same as --scale", "S" },
+    { "mode", 0, 0, G_OPTION_ARG_STRING, &f->mode, "transposed | resize-conv | kernel", "MODE" },
+    { "interp", 0, 0, G_OPTION_ARG_STRING, &f->interp,
+      "Kernel mode: nearest | bilinear | bicubic | lanczos", "NAME" },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &f->model, "Model name or .safetensors file", "M" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &f->quiet, "No progress bar", NULL },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (extra); i++)
+    if (with_model || !g_str_equal (extra[i].long_name, "model"))
+      g_array_append_val (a, extra[i]);
+  return (GOptionEntry *) g_array_free (a, FALSE);
+}
+
+static void
+flags_init (Flags *f)
+{
+  memset (f, 0, sizeof *f);
+  tconv_settings_init (&f->s);
+  f->s.scale = 0; /* unset: the model's, else 2 */
+}
+
+static gboolean
+flags_resolve (Flags *f, GError **error)
+{
+  if (f->stride)
+    {
+      if (f->s.scale && f->s.scale != f->stride)
+        {
+          g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                       "--scale %d and --stride %d disagree", f->s.scale, f->stride);
+          return FALSE;
+        }
+      f->s.scale = f->stride;
+    }
+  if (f->mode && !tconv_settings_parse_mode (f->mode, &f->s.mode, error))
+    return FALSE;
+  if (f->interp && !tconv_kernel_shape_parse (f->interp, &f->s.interpolation, error))
+    return FALSE;
+  if (f->interp && !f->mode)
+    f->s.mode = TCONV_MODE_KERNEL; /* --interp alone asks for a fixed kernel */
+  f->s.model = f->model;
+  return TRUE;
+}
+
+/* The model for the flags; with no flags at all, the shipped x2 model, or the bicubic
+ * kernel when no model is installed. */
+static TconvModel *
+flags_model (Flags *f, int channels, GError **error)
+{
+  gboolean    defaults = !f->mode && !f->model && !f->interp;
+  GError     *local = NULL;
+  TconvModel *m = tconv_settings_model (&f->s, channels, TCONV_MODELS_DIR, &local);
+
+  if (m == NULL && defaults && f->s.kernel == 0)
+    {
+      g_clear_error (&local);
+      f->s.mode = TCONV_MODE_KERNEL;
+      if (!f->quiet)
+        fprintf (stderr, "tconv: no pretrained model installed; using the bicubic kernel\n");
+      return tconv_settings_model (&f->s, channels, TCONV_MODELS_DIR, error);
+    }
+  if (m == NULL)
+    g_propagate_error (error, local);
+  return m;
+}
+
+/* ---- progress bar ------------------------------------------------------------------ */
+
+static void
+progress_bar (gpointer data, double fraction)
+{
+  const int width = 40, fill = (int) (fraction * width);
+  (void) data;
+  fprintf (stderr, "\r[%.*s%*s] %3d%%", fill, "########################################",
+           width - fill, "", (int) (fraction * 100));
+  if (fraction >= 1.0)
+    fputc ('\n', stderr);
+  fflush (stderr);
+}
+
+static TconvRunOptions
+run_options (const Flags *f)
+{
+  TconvRunOptions o = { f->s.tile_size, f->s.threads, NULL, NULL, NULL };
+  if (!f->quiet && isatty (STDERR_FILENO))
+    o.progress = progress_bar;
+  return o;
+}
+
+static gboolean
+parse (GOptionContext *ctx, GOptionEntry *entries, int *argc, char ***argv, GError **error)
+{
+  gboolean ok;
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  ok = g_option_context_parse (ctx, argc, argv, error);
+  g_free (entries);
+  return ok;
+}
+
+/* ---- upscale ----------------------------------------------------------------------- */
+
+static gboolean
+cmd_upscale (int argc, char **argv, GError **error)
+{
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("IN OUT - upscale an image");
+  g_autoptr (TconvModel) model = NULL;
+  TconvImage image;
+  Flags      f;
+  int        ow, oh;
+
+  flags_init (&f);
+  if (!parse (ctx, flag_entries (&f, TRUE), &argc, &argv, error) || !flags_resolve (&f, error))
+    return FALSE;
+  if (argc != 3)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "usage: tconv upscale IN OUT [options]; see tconv upscale --help");
+      return FALSE;
+    }
+  if (!tconv_image_load (argv[1], &image, error))
+    return FALSE;
+  model = flags_model (&f, image.channels, error);
+  gboolean ok = model != NULL
+                && tconv_engine_output_size (model, image.width, image.height, &ow, &oh, error);
+  gsize    n;
+  if (ok && (ow > 524288 || oh > 524288))
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_TOO_LARGE,
+                   "%s: the output would be %dx%d pixels; the limit is 524288 per side",
+                   argv[1], ow, oh);
+      ok = FALSE;
+    }
+  if (ok)
+    ok = tconv_checked_numel (1, image.channels, oh, ow, "output image", &n, error);
+  if (ok)
+    {
+      GeglBuffer     *out = tconv_image_new_like (&image, ow, oh);
+      TconvRunOptions options = run_options (&f);
+      ok = tconv_image_upscale (model, &image, out, &options, error)
+           && tconv_image_save (out, image.bits, argv[2], error);
+      g_object_unref (out);
+      if (ok && !f.quiet)
+        fprintf (stderr, "%s: %dx%d -> %dx%d with %s\n", argv[2], image.width, image.height, ow,
+                 oh, model->name);
+    }
+  tconv_image_clear (&image);
+  return ok;
+}
+
+/* ---- forward ----------------------------------------------------------------------- */
+
+static gboolean
+cmd_forward (int argc, char **argv, GError **error)
+{
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+    "MODEL IN.safetensors OUT.safetensors - run the raw graph on tensor \"input\"");
+  int          threads = 0;
+  GOptionEntry entries[] = { { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
+                               "Worker threads; 0 = all cores", "N" },
+                             { NULL } };
+  g_autoptr (TconvModel) model = NULL;
+  g_autoptr (TconvSafetensors) st = NULL;
+  g_autofree char *path = NULL;
+  TconvTensor      out;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, error))
+    return FALSE;
+  if (argc != 4)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "usage: tconv forward MODEL IN.safetensors OUT.safetensors");
+      return FALSE;
+    }
+  if (!(path = tconv_model_find (argv[1], TCONV_MODELS_DIR, error))
+      || !(model = tconv_model_load (path, error)) || !(st = tconv_safetensors_load (argv[2], error)))
+    return FALSE;
+  TconvStTensor *in = g_hash_table_lookup (st->tensors, "input");
+  if (in == NULL || in->n_dims != 4)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "%s has no 4-D tensor \"input\" (N, C, H, W)", argv[2]);
+      return FALSE;
+    }
+  TconvTensor x = { (int) in->shape[0], (int) in->shape[1], (int) in->shape[2],
+                    (int) in->shape[3], in->data };
+  if (!tconv_graph_forward (model, &x, &out, error))
+    return FALSE;
+  const char        *names[] = { "output" };
+  const TconvTensor *tensors[] = { &out };
+  gboolean           ok = tconv_safetensors_save (argv[3], names, tensors, 1, error);
+  tconv_tensor_free (&out);
+  return ok;
+}
+
+/* ---- info / models ----------------------------------------------------------------- */
+
+static void
+print_facts (const char *facts_json)
+{
+  g_autoptr (JsonParser) p = json_parser_new ();
+  if (!json_parser_load_from_data (p, facts_json, -1, NULL)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+    return;
+  JsonObject *o = json_node_get_object (json_parser_get_root (p));
+  g_autoptr (GList) keys = json_object_get_members (o);
+  for (GList *k = keys; k; k = k->next)
+    {
+      if (g_str_equal (k->data, "layers") || g_str_equal (k->data, "format")
+          || g_str_equal (k->data, "version"))
+        continue;
+      g_autofree char *v = json_to_string (json_object_get_member (o, k->data), FALSE);
+      printf ("  %-14s %s\n", (char *) k->data, v);
+    }
+}
+
+static gboolean
+cmd_info (int argc, char **argv, GError **error)
+{
+  g_autoptr (TconvModel) model = NULL;
+  g_autofree char *path = NULL;
+  int              halo, align;
+
+  if (argc != 2)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT, "usage: tconv info MODEL");
+      return FALSE;
+    }
+  if (!(path = tconv_model_find (argv[1], TCONV_MODELS_DIR, error))
+      || !(model = tconv_model_load (path, error)))
+    return FALSE;
+  tconv_graph_tiling (model, &halo, &align);
+  printf ("%s (%s)\n  scale %d, mode %s, color %s, %" G_GSIZE_FORMAT " parameters, halo %d px\n",
+          model->name, path, model->scale, tconv_mode_name (model->mode),
+          model->color == TCONV_COLOR_Y ? "y" : "rgb", tconv_model_param_count (model), halo);
+  for (int i = 0; i < model->n_layers; i++)
+    {
+      const TconvLayer *l = &model->layers[i];
+      printf ("  %2d %-18s %4d -> %-4d", i, tconv_layer_kind_name (l->kind), l->in_channels,
+              l->out_channels);
+      if (l->kind == TCONV_LAYER_CONV2D)
+        printf (" k%dx%d s%d p%d d%d g%d", l->weight.h, l->weight.w, l->conv.stride[0],
+                l->conv.padding[0], l->conv.dilation[0], l->conv.groups);
+      else if (l->kind == TCONV_LAYER_CONV_TRANSPOSE2D)
+        printf (" k%dx%d s%d p%d op%d d%d g%d", l->weight.h, l->weight.w,
+                l->transposed.stride[0], l->transposed.padding[0],
+                l->transposed.output_padding[0], l->transposed.dilation[0], l->transposed.groups);
+      else if (l->kind == TCONV_LAYER_RESIZE)
+        printf (" %s x%d", tconv_interp_name (l->resize.interp), l->resize.factor);
+      printf ("\n");
+    }
+  print_facts (model->facts_json);
+  return TRUE;
+}
+
+static gboolean
+cmd_models (int argc, char **argv, GError **error)
+{
+  g_autoptr (GString) skipped = g_string_new (NULL);
+  g_autoptr (GPtrArray) all = tconv_model_catalog (TCONV_MODELS_DIR, skipped);
+  g_auto (GStrv) dirs = tconv_model_search_path (TCONV_MODELS_DIR);
+  (void) argc, (void) argv, (void) error;
+
+  printf ("%-24s %-12s %5s %6s %7s  %s\n", "name", "mode", "scale", "kernel", "params", "file");
+  for (guint i = 0; i < all->len; i++)
+    {
+      TconvModelEntry *e = all->pdata[i];
+      printf ("%-24s %-12s %5d %6d %7" G_GSIZE_FORMAT "  %s\n", e->name, tconv_mode_name (e->mode),
+              e->scale, e->kernel, e->params, e->path);
+    }
+  if (all->len == 0)
+    printf ("(none)\n");
+  g_autofree char *joined = g_strjoinv (":", dirs);
+  printf ("searched: %s\n", joined);
+  if (skipped->len)
+    fprintf (stderr, "skipped:\n%s", skipped->str);
+  return TRUE;
+}
+
+/* ---- eval -------------------------------------------------------------------------- */
+
+/* Y plane in [0, 1] (gray images: the gray value), modcropped to a multiple of scale. */
+static gboolean
+load_y (const char *path, int scale, TconvTensor *y, GError **error)
+{
+  TconvImage img;
+  if (!tconv_image_load (path, &img, error))
+    return FALSE;
+  int          w = img.width - img.width % scale, h = img.height - img.height % scale;
+  int          rgb = img.channels >= 3;
+  const Babl  *fmt = babl_format_with_space (rgb ? "R'G'B' float" : "Y' float",
+                                             gegl_buffer_get_format (img.buffer));
+  float       *px = g_new (float, (gsize) w * h * (rgb ? 3 : 1));
+  gboolean     ok;
+
+  gegl_buffer_get (img.buffer, GEGL_RECTANGLE (0, 0, w, h), 1.0, fmt, px, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
+  *y = (TconvTensor) { 1, 1, h, w, NULL };
+  ok = tconv_tensor_alloc (y, "image", error);
+  for (gsize i = 0; ok && i < (gsize) w * h; i++)
+    y->data[i] = rgb ? tconv_rgb_to_y (px[3 * i], px[3 * i + 1], px[3 * i + 2]) : px[i];
+  g_free (px);
+  tconv_image_clear (&img);
+  return ok;
+}
+
+static gboolean
+imresize_new (const TconvTensor *in, double scale, TconvTensor *out, GError **error)
+{
+  *out = (TconvTensor) { in->n, in->c, 0, 0, NULL };
+  return tconv_imresize_output_len (in->h, scale, &out->h, error)
+         && tconv_imresize_output_len (in->w, scale, &out->w, error)
+         && tconv_tensor_alloc (out, "resized image", error)
+         && tconv_imresize (in, scale, out, error);
+}
+
+static gboolean
+eval_image (const TconvModel *model, int scale, const char *path, const TconvRunOptions *opts,
+            double *psnr, double *ssim, GError **error)
+{
+  TconvTensor hr = { 0 }, lr = { 0 }, sr = { 0 };
+  gboolean    ok = load_y (path, scale, &hr, error) && imresize_new (&hr, 1.0 / scale, &lr, error);
+
+  if (ok && model == NULL)
+    ok = imresize_new (&lr, scale, &sr, error); /* the bicubic baseline */
+  else if (ok)
+    {
+      TconvImageInfo info = { lr.w, lr.h, 1 };
+      sr = (TconvTensor) { 1, 1, hr.h, hr.w, NULL };
+      ok = tconv_tensor_alloc (&sr, "result", error)
+           && tconv_engine_run_pixels (model, &info, lr.data, sr.data, opts, error);
+    }
+  ok = ok && tconv_psnr_y (&sr, &hr, scale, psnr, error) && tconv_ssim_y (&sr, &hr, scale, ssim, error);
+  tconv_tensor_free (&hr);
+  tconv_tensor_free (&lr);
+  tconv_tensor_free (&sr);
+  return ok;
+}
+
+static int
+compare_paths (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static gboolean
+cmd_eval (int argc, char **argv, GError **error)
+{
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+    "DIR... - PSNR/SSIM on Y with the SRCNN protocol (--model bicubic: the baseline)");
+  g_autoptr (TconvModel) model = NULL;
+  Flags  f;
+  double sum_psnr = 0, sum_ssim = 0;
+  int    n = 0;
+
+  flags_init (&f);
+  if (!parse (ctx, flag_entries (&f, TRUE), &argc, &argv, error) || !flags_resolve (&f, error))
+    return FALSE;
+  if (argc < 2)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "usage: tconv eval --model M --scale S DIR...");
+      return FALSE;
+    }
+  if (!(f.model && g_str_equal (f.model, "bicubic")))
+    {
+      if (!(model = flags_model (&f, 1, error)))
+        return FALSE;
+      if (model->color == TCONV_COLOR_RGB)
+        {
+          g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                       "eval measures Y models; %s works on RGB", model->name);
+          return FALSE;
+        }
+    }
+  int scale = model ? model->scale : (f.s.scale ? f.s.scale : 2);
+  TconvRunOptions opts = { f.s.tile_size, f.s.threads, NULL, NULL, NULL };
+  for (int d = 1; d < argc; d++)
+    {
+      g_autoptr (GDir) dir = g_dir_open (argv[d], 0, error);
+      g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+      const char *name;
+      if (dir == NULL)
+        return FALSE;
+      while ((name = g_dir_read_name (dir)))
+        if (g_str_has_suffix (name, ".png") || g_str_has_suffix (name, ".bmp")
+            || g_str_has_suffix (name, ".jpg"))
+          g_ptr_array_add (files, g_build_filename (argv[d], name, NULL));
+      g_ptr_array_sort (files, compare_paths);
+      for (guint i = 0; i < files->len; i++)
+        {
+          double psnr, ssim;
+          if (!eval_image (model, scale, files->pdata[i], &opts, &psnr, &ssim, error))
+            return FALSE;
+          printf ("%s PSNR=%.2f SSIM=%.4f\n", (char *) files->pdata[i], psnr, ssim);
+          sum_psnr += psnr;
+          sum_ssim += ssim;
+          n++;
+        }
+    }
+  if (n == 0)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "no images (.png, .bmp, .jpg) found");
+      return FALSE;
+    }
+  printf ("mean PSNR=%.2f SSIM=%.4f\n", sum_psnr / n, sum_ssim / n);
+  return TRUE;
+}
+
+/* ---- artifacts --------------------------------------------------------------------- */
+
+/* Spread, in 1/255, of the per-phase means (y mod s, x mod s) of the interior of
+ * (output - ideal), where the ideal of a flat or linear image is known exactly. */
+static gboolean
+phase_spread (const TconvModel *model, gboolean gradient, double *spread, GError **error)
+{
+  const int      n = 64, s = model->scale;
+  TconvImageInfo info = { n, n, model->color == TCONV_COLOR_ALL ? model->channels : 1 };
+  int            ow, oh, margin;
+  double         sum[16][16] = { { 0 } }, lo = INFINITY, hi = -INFINITY;
+  int            count[16][16] = { { 0 } };
+
+  if (!tconv_engine_output_size (model, n, n, &ow, &oh, error))
+    return FALSE;
+  float *in = g_new (float, (gsize) n * n * info.channels);
+  float *out = g_new (float, (gsize) ow * oh * info.channels);
+  /* A gentle ramp of slope a per input pixel, value 0.5 at the centre. */
+  const double a = gradient ? 0.3 / n : 0.0;
+  for (int y = 0; y < n; y++)
+    for (int x = 0; x < n; x++)
+      for (int c = 0; c < info.channels; c++)
+        in[((gsize) y * n + x) * info.channels + c] = 0.5 + a * ((x - n / 2.0) + (y - n / 2.0)) / 2;
+  gboolean ok = tconv_engine_run_pixels (model, &info, in, out, NULL, error);
+  margin = 12 * s;
+  for (int y = margin; ok && y < MIN (oh, n * s) - margin; y++)
+    for (int x = margin; x < MIN (ow, n * s) - margin; x++)
+      {
+        /* output pixel X lies at input coordinate (X + 0.5)/s - 0.5 */
+        double u = (x + 0.5) / s - 0.5, v = (y + 0.5) / s - 0.5;
+        double ideal = 0.5 + a * ((u - n / 2.0) + (v - n / 2.0)) / 2;
+        sum[y % s][x % s] += out[((gsize) y * ow + x) * info.channels] - ideal;
+        count[y % s][x % s]++;
+      }
+  for (int i = 0; ok && i < s; i++)
+    for (int j = 0; j < s; j++)
+      if (count[i][j])
+        {
+          lo = MIN (lo, sum[i][j] / count[i][j]);
+          hi = MAX (hi, sum[i][j] / count[i][j]);
+        }
+  *spread = (hi - lo) * 255.0;
+  g_free (in);
+  g_free (out);
+  return ok;
+}
+
+static gboolean
+cmd_artifacts (int argc, char **argv, GError **error)
+{
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+    "- checkerboard index: spread of per-phase means on flat and gradient images (1/255)");
+  g_autoptr (TconvModel) model = NULL;
+  Flags  f;
+  double flat, ramp;
+
+  flags_init (&f);
+  if (!parse (ctx, flag_entries (&f, TRUE), &argc, &argv, error) || !flags_resolve (&f, error)
+      || !(model = flags_model (&f, 1, error)))
+    return FALSE;
+  if (model->scale > 16 || !phase_spread (model, FALSE, &flat, error)
+      || !phase_spread (model, TRUE, &ramp, error))
+    return FALSE;
+  printf ("%s: flat %.3f gradient %.3f\ncheckerboard index=%.3f\n", model->name, flat, ramp,
+          MAX (flat, ramp));
+  return TRUE;
+}
+
+/* ---- main -------------------------------------------------------------------------- */
+
+typedef struct
+{
+  const char *name;
+  gboolean (*run) (int argc, char **argv, GError **error);
+  const char *summary;
+} Command;
+
+static const Command COMMANDS[] = {
+  { "upscale", cmd_upscale, "IN OUT [options]        upscale an image" },
+  { "forward", cmd_forward, "MODEL IN OUT            run the raw graph on a tensor file" },
+  { "info", cmd_info, "MODEL                      describe a model" },
+  { "models", cmd_models, "                         list installed models" },
+  { "eval", cmd_eval, "--model M --scale S DIR... PSNR/SSIM, SRCNN protocol" },
+  { "artifacts", cmd_artifacts, "[--model M | kernel flags] checkerboard index" },
+};
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  const Command *cmd = NULL;
+
+  for (guint i = 0; argc > 1 && i < G_N_ELEMENTS (COMMANDS); i++)
+    if (g_str_equal (argv[1], COMMANDS[i].name))
+      cmd = &COMMANDS[i];
+  if (cmd == NULL)
+    {
+      fprintf (stderr, "usage: tconv COMMAND ...\n");
+      for (guint i = 0; i < G_N_ELEMENTS (COMMANDS); i++)
+        fprintf (stderr, "  tconv %-9s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+      return argc > 1 && strcmp (argv[1], "--help") != 0 ? 1 : 0;
+    }
+  gegl_init (NULL, NULL);
+  /* Keep big images in bounded memory: GEGL swaps tiles beyond this cache to disk. */
+  g_object_set (gegl_config (), "tile-cache-size", (guint64) 256 << 20, NULL);
+  g_set_prgname (g_strdup_printf ("tconv %s", cmd->name));
+  gboolean ok = cmd->run (argc - 1, argv + 1, &error);
+  gegl_exit ();
+  if (!ok)
+    {
+      fprintf (stderr, "tconv %s: %s\n", cmd->name, error ? error->message : "failed");
+      return 1;
+    }
+  return 0;
+}

@@ -1,0 +1,452 @@
+#include <math.h>
+#include <string.h>
+
+#include "engine.h"
+#include "graph.h"
+#include "sr-metrics.h"
+#include "tconv-error.h"
+
+/* ---- colour ------------------------------------------------------------------------ */
+
+static const double YCBCR[3][3] = { { 65.481, 128.553, 24.966 },
+                                    { -37.797, -74.203, 112.0 },
+                                    { 112.0, -93.786, -18.214 } };
+static const double YCBCR_OFFSET[3] = { 16.0, 128.0, 128.0 };
+
+void
+tconv_rgb_to_ycbcr (const float rgb[3], float ycbcr[3])
+{
+  for (int i = 0; i < 3; i++)
+    ycbcr[i] = (float) ((YCBCR_OFFSET[i] + YCBCR[i][0] * rgb[0] + YCBCR[i][1] * rgb[1]
+                         + YCBCR[i][2] * rgb[2])
+                        / 255.0);
+}
+
+void
+tconv_ycbcr_to_rgb (const float ycbcr[3], float rgb[3])
+{
+  static double inv[3][3];
+  static gsize  ready = 0;
+
+  if (g_once_init_enter (&ready))
+    {
+      const double(*m)[3] = YCBCR;
+      double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+                   - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+                   + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+      for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+          {
+            /* cofactor of m[j][i], transposed: inverse = adj / det */
+            int    r0 = (j + 1) % 3, r1 = (j + 2) % 3, c0 = (i + 1) % 3, c1 = (i + 2) % 3;
+            double cof = m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0];
+            inv[i][j] = cof / det * 255.0;
+          }
+      g_once_init_leave (&ready, 1);
+    }
+  double d[3];
+  for (int i = 0; i < 3; i++)
+    d[i] = ycbcr[i] - YCBCR_OFFSET[i] / 255.0;
+  for (int i = 0; i < 3; i++)
+    rgb[i] = (float) (inv[i][0] * d[0] + inv[i][1] * d[1] + inv[i][2] * d[2]);
+}
+
+/* ---- geometry ---------------------------------------------------------------------- */
+
+gboolean
+tconv_engine_output_size (const TconvModel *model, int width, int height, int *out_width,
+                          int *out_height, GError **error)
+{
+  return tconv_model_output_len (model, 1, width, out_width, error)
+         && tconv_model_output_len (model, 0, height, out_height, error);
+}
+
+/* Bytes one input pixel costs at the widest point of the graph (input and output of a
+ * layer are alive together). */
+static double
+bytes_per_input_pixel (const TconvModel *model)
+{
+  double area = 1.0, widest = model->channels;
+
+  for (int i = 0; i < model->n_layers; i++)
+    {
+      const TconvLayer *l = &model->layers[i];
+      double            before = l->in_channels * area;
+      int               out_len;
+      if (tconv_model_output_len (&(TconvModel) { .layers = (TconvLayer *) l, .n_layers = 1 }, 0,
+                                  1000, &out_len, NULL))
+        area *= (out_len / 1000.0) * (out_len / 1000.0);
+      widest = MAX (widest, before + l->out_channels * area);
+    }
+  return widest * sizeof (float) + 64.0; /* + colour planes and staging */
+}
+
+int
+tconv_engine_auto_tile (const TconvModel *model)
+{
+  const double budget = 48.0 * 1024 * 1024; /* per thread: fits comfortably in memory */
+  int          halo, align;
+
+  tconv_graph_tiling (model, &halo, &align);
+  int side = (int) sqrt (budget / bytes_per_input_pixel (model)) - 2 * halo;
+  side = CLAMP (side, 64, 1024);
+  return MAX (align, side - side % align);
+}
+
+/* ---- one tile ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  const TconvModel      *model;
+  const TconvImageInfo  *info;
+  const TconvRunOptions *options;
+  TconvReadFunc          read;
+  gpointer               read_data;
+  TconvWriteFunc         write;
+  gpointer               write_data;
+  int                    scale, halo, tile, tiles_x, tiles_y, out_w, out_h;
+  gint                   next_tile, tiles_done, failed;
+  GMutex                 lock; /* callbacks, progress, first_error */
+  double                 reported;
+  GError                *first_error;
+} Job;
+
+/* Output span owned by tile [t0, t1) of n tiles along an axis of `len` input pixels. */
+static void
+owned_span (const Job *job, int t0, int t1, int len, int out_len, int *o0, int *o1)
+{
+  *o0 = t0 == 0 ? 0 : MIN (t0 * job->scale, out_len);
+  *o1 = t1 >= len ? out_len : MIN (t1 * job->scale, out_len);
+}
+
+static gboolean
+bicubic_planes (const TconvTensor *src, int scale, TconvTensor *dst, GError **error)
+{
+  return tconv_tensor_alloc (dst, "upscaled planes", error)
+         && tconv_resize (src, TCONV_INTERP_BICUBIC, scale, scale, dst, error);
+}
+
+static gboolean
+process_tile (Job *job, int index, GError **error)
+{
+  const TconvImageInfo *info = job->info;
+  const TconvModel     *model = job->model;
+  const int             ch = info->channels, gray = ch <= 2, has_alpha = ch == 2 || ch == 4;
+  const int             tx = index % job->tiles_x, ty = index / job->tiles_x;
+  const int             x0 = tx * job->tile, y0 = ty * job->tile;
+  const int             x1 = MIN (x0 + job->tile, info->width), y1 = MIN (y0 + job->tile, info->height);
+  const int             cx0 = MAX (0, x0 - job->halo), cy0 = MAX (0, y0 - job->halo);
+  const int             cx1 = MIN (info->width, x1 + job->halo), cy1 = MIN (info->height, y1 + job->halo);
+  const int             cw = cx1 - cx0, chh = cy1 - cy0;
+  int                   ox0, ox1, oy0, oy1;
+  gboolean              ok = FALSE;
+
+  owned_span (job, x0, x1, info->width, job->out_w, &ox0, &ox1);
+  owned_span (job, y0, y1, info->height, job->out_h, &oy0, &oy1);
+  if (ox1 <= ox0 || oy1 <= oy0)
+    return TRUE; /* an odd fixed-kernel geometry can leave a tile nothing to write */
+
+  /* Planes of the crop: the network's input, and what goes around it (chroma, alpha). */
+  const int   net_c = model->channels;
+  const int   side_c = model->color == TCONV_COLOR_ALL ? 0
+                       : model->color == TCONV_COLOR_Y  ? (gray ? 0 : 2) + has_alpha
+                                                        : has_alpha;
+  TconvTensor net_in = { 1, net_c, chh, cw, NULL }, side_in = { 1, side_c, chh, cw, NULL };
+  TconvTensor net_out = { 0 }, side_out = { 0 };
+  float      *pixels = NULL, *outpix = NULL;
+
+  if (model->color == TCONV_COLOR_ALL && net_c != ch)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "the fixed kernel was built for %d channels, the image has %d", net_c, ch);
+      return FALSE;
+    }
+  pixels = g_try_new (float, (gsize) cw * chh * ch);
+  if (pixels == NULL || !tconv_tensor_alloc (&net_in, "tile", error)
+      || (side_c && !tconv_tensor_alloc (&side_in, "tile planes", error)))
+    {
+      if (pixels == NULL)
+        g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, "not enough memory for a tile");
+      goto out;
+    }
+  g_mutex_lock (&job->lock);
+  ok = job->read (job->read_data, cx0, cy0, cw, chh, pixels, error);
+  g_mutex_unlock (&job->lock);
+  if (!ok)
+    goto out;
+  ok = FALSE;
+
+  const gsize plane = (gsize) cw * chh;
+  for (gsize i = 0; i < plane; i++)
+    {
+      const float *p = pixels + i * ch;
+      float        ycc[3];
+      if (model->color == TCONV_COLOR_ALL)
+        for (int c = 0; c < ch; c++)
+          net_in.data[c * plane + i] = p[c];
+      else if (gray)
+        {
+          /* gray is its own Y; an rgb model sees it on all three channels */
+          for (int c = 0; c < net_c; c++)
+            net_in.data[c * plane + i] = p[0];
+        }
+      else if (model->color == TCONV_COLOR_Y)
+        {
+          tconv_rgb_to_ycbcr (p, ycc);
+          net_in.data[i] = ycc[0];
+          side_in.data[i] = ycc[1];
+          side_in.data[plane + i] = ycc[2];
+        }
+      else
+        for (int c = 0; c < 3; c++)
+          net_in.data[c * plane + i] = p[c];
+      if (has_alpha && side_c)
+        side_in.data[(side_c - 1) * plane + i] = p[ch - 1];
+    }
+
+  if (!tconv_graph_forward (model, &net_in, &net_out, error))
+    goto out;
+  /* Crop output row r is full output row r + cy0*scale (see graph.h); the owned span
+   * must lie inside it, or the halo was too small. */
+  const int rx0 = ox0 - cx0 * job->scale, ry0 = oy0 - cy0 * job->scale;
+  const int ow = ox1 - ox0, oh = oy1 - oy0;
+  if (rx0 < 0 || ry0 < 0 || rx0 + ow > net_out.w || ry0 + oh > net_out.h)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "internal error: tile output %dx%d does not cover its span", net_out.w,
+                   net_out.h);
+      goto out;
+    }
+  if (side_c)
+    {
+      side_out = (TconvTensor) { 1, side_c, net_out.h, net_out.w, NULL };
+      if (!bicubic_planes (&side_in, job->scale, &side_out, error))
+        goto out;
+    }
+
+  outpix = g_try_new (float, (gsize) ow * oh * ch);
+  if (outpix == NULL)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, "not enough memory for a tile");
+      goto out;
+    }
+  const gsize oplane = (gsize) net_out.w * net_out.h;
+  for (int y = 0; y < oh; y++)
+    for (int x = 0; x < ow; x++)
+      {
+        gsize  src = (gsize) (ry0 + y) * net_out.w + rx0 + x;
+        float *q = outpix + ((gsize) y * ow + x) * ch;
+        if (model->color == TCONV_COLOR_ALL)
+          for (int c = 0; c < ch; c++)
+            q[c] = net_out.data[c * oplane + src];
+        else if (gray)
+          {
+            float v = 0.0f;
+            for (int c = 0; c < net_c; c++)
+              v += net_out.data[c * oplane + src];
+            q[0] = v / net_c;
+          }
+        else if (model->color == TCONV_COLOR_Y)
+          {
+            float ycc[3] = { net_out.data[src], side_out.data[src], side_out.data[oplane + src] };
+            tconv_ycbcr_to_rgb (ycc, q);
+          }
+        else
+          for (int c = 0; c < 3; c++)
+            q[c] = net_out.data[c * oplane + src];
+        if (has_alpha && side_c)
+          q[ch - 1] = side_out.data[(side_c - 1) * oplane + src];
+        for (int c = 0; c < ch; c++)
+          q[c] = CLAMP (q[c], 0.0f, 1.0f);
+      }
+
+  g_mutex_lock (&job->lock);
+  ok = job->write (job->write_data, ox0, oy0, ow, oh, outpix, error);
+  g_mutex_unlock (&job->lock);
+
+out:
+  g_free (pixels);
+  g_free (outpix);
+  tconv_tensor_free (&net_in);
+  tconv_tensor_free (&side_in);
+  tconv_tensor_free (&net_out);
+  tconv_tensor_free (&side_out);
+  return ok;
+}
+
+/* ---- scheduling -------------------------------------------------------------------- */
+
+static gboolean
+cancelled (const Job *job)
+{
+  return job->options->cancel && g_atomic_int_get (job->options->cancel);
+}
+
+static gpointer
+worker (gpointer data)
+{
+  Job      *job = data;
+  const int n_tiles = job->tiles_x * job->tiles_y;
+
+  while (!g_atomic_int_get (&job->failed) && !cancelled (job))
+    {
+      GError *error = NULL;
+      int     index = g_atomic_int_add (&job->next_tile, 1);
+
+      if (index >= n_tiles)
+        break;
+      if (!process_tile (job, index, &error))
+        {
+          g_mutex_lock (&job->lock);
+          if (job->first_error == NULL)
+            job->first_error = error;
+          else
+            g_error_free (error);
+          g_mutex_unlock (&job->lock);
+          g_atomic_int_set (&job->failed, 1);
+          break;
+        }
+      int done = g_atomic_int_add (&job->tiles_done, 1) + 1;
+      if (job->options->progress)
+        {
+          g_mutex_lock (&job->lock);
+          double f = (double) done / n_tiles;
+          if (f > job->reported && f < 1.0) /* 1.0 is reported once, at the very end */
+            {
+              job->reported = f;
+              job->options->progress (job->options->progress_data, f);
+            }
+          g_mutex_unlock (&job->lock);
+        }
+    }
+  return NULL;
+}
+
+gboolean
+tconv_engine_run (const TconvModel *model, const TconvImageInfo *info, TconvReadFunc read,
+                  gpointer read_data, TconvWriteFunc write, gpointer write_data,
+                  const TconvRunOptions *options, GError **error)
+{
+  static const TconvRunOptions defaults = { 0 };
+  Job                          job = { 0 };
+  int                          align;
+
+  if (options == NULL)
+    options = &defaults;
+  if (info->width < 1 || info->height < 1 || info->channels < 1 || info->channels > 4)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "image of %dx%d pixels with %d channels cannot be upscaled", info->width,
+                   info->height, info->channels);
+      return FALSE;
+    }
+  if (options->tile_size < 0 || options->threads < 0)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "tile size and threads must be >= 0 (0 = automatic)");
+      return FALSE;
+    }
+  if (!tconv_engine_output_size (model, info->width, info->height, &job.out_w, &job.out_h,
+                                 error))
+    return FALSE;
+  job.model = model;
+  job.info = info;
+  job.options = options;
+  job.read = read;
+  job.read_data = read_data;
+  job.write = write;
+  job.write_data = write_data;
+  job.scale = model->scale;
+  tconv_graph_tiling (model, &job.halo, &align);
+  job.halo = (job.halo + align - 1) / align * align;
+  job.tile = options->tile_size ? options->tile_size : tconv_engine_auto_tile (model);
+  job.tile = MAX (align, (job.tile + align - 1) / align * align);
+  job.tiles_x = (info->width + job.tile - 1) / job.tile;
+  job.tiles_y = (info->height + job.tile - 1) / job.tile;
+  g_mutex_init (&job.lock);
+
+  int n_threads = options->threads ? options->threads : (int) g_get_num_processors ();
+  n_threads = CLAMP (n_threads, 1, MIN (64, job.tiles_x * job.tiles_y));
+  GThread **threads = g_new0 (GThread *, n_threads);
+  for (int i = 1; i < n_threads; i++)
+    threads[i] = g_thread_try_new ("tconv-tile", worker, &job, NULL);
+  worker (&job); /* the calling thread works too */
+  for (int i = 1; i < n_threads; i++)
+    if (threads[i])
+      g_thread_join (threads[i]);
+  g_free (threads);
+  g_mutex_clear (&job.lock);
+
+  if (job.first_error)
+    {
+      g_propagate_error (error, job.first_error);
+      return FALSE;
+    }
+  if (cancelled (&job))
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_CANCELLED, "cancelled");
+      return FALSE;
+    }
+  if (options->progress)
+    options->progress (options->progress_data, 1.0);
+  return TRUE;
+}
+
+/* ---- whole images in memory -------------------------------------------------------- */
+
+typedef struct
+{
+  const float *pixels;
+  float       *out;
+  int          width, out_width, channels;
+} Pixels;
+
+static gboolean
+read_pixels (gpointer data, int x, int y, int w, int h, float *dst, GError **error)
+{
+  Pixels *p = data;
+  (void) error;
+  for (int j = 0; j < h; j++)
+    memcpy (dst + (gsize) j * w * p->channels,
+            p->pixels + ((gsize) (y + j) * p->width + x) * p->channels,
+            (gsize) w * p->channels * sizeof (float));
+  return TRUE;
+}
+
+static gboolean
+write_pixels (gpointer data, int x, int y, int w, int h, const float *src, GError **error)
+{
+  Pixels *p = data;
+  (void) error;
+  for (int j = 0; j < h; j++)
+    memcpy (p->out + ((gsize) (y + j) * p->out_width + x) * p->channels,
+            src + (gsize) j * w * p->channels, (gsize) w * p->channels * sizeof (float));
+  return TRUE;
+}
+
+gboolean
+tconv_engine_run_pixels (const TconvModel *model, const TconvImageInfo *info,
+                         const float *input, float *output, const TconvRunOptions *options,
+                         GError **error)
+{
+  int   ow, oh;
+  gsize n;
+
+  if (!tconv_engine_output_size (model, info->width, info->height, &ow, &oh, error)
+      || !tconv_checked_numel (1, info->channels, oh, ow, "output image", &n, error))
+    return FALSE;
+
+  /* Staged, so a failure or cancel never leaves a half-written output. */
+  Pixels p = { input, g_try_new (float, n), info->width, ow, info->channels };
+  if (p.out == NULL)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY,
+                   "not enough memory for a %dx%d output", ow, oh);
+      return FALSE;
+    }
+  gboolean ok = tconv_engine_run (model, info, read_pixels, &p, write_pixels, &p, options, error);
+  if (ok)
+    memcpy (output, p.out, n * sizeof (float));
+  g_free (p.out);
+  return ok;
+}

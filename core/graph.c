@@ -1,0 +1,216 @@
+/* The forward pass reads like the model's diagram: each layer is one operator call. */
+#include <string.h>
+
+#include "activation.h"
+#include "graph.h"
+#include "tconv-error.h"
+
+/* The tensor being transformed; owns its data unless it is the caller's input. */
+typedef struct
+{
+  TconvTensor t;
+  gboolean    owned;
+} Activation;
+
+static void
+replace (Activation *x, TconvTensor next)
+{
+  if (x->owned)
+    tconv_tensor_free (&x->t);
+  x->t = next;
+  x->owned = TRUE;
+}
+
+/* In-place layers need a tensor of their own. */
+static gboolean
+make_owned (Activation *x, GError **error)
+{
+  TconvTensor copy = x->t;
+
+  if (x->owned)
+    return TRUE;
+  if (!tconv_tensor_alloc (&copy, "activation", error))
+    return FALSE;
+  memcpy (copy.data, x->t.data, tconv_tensor_numel (&x->t) * sizeof (float));
+  replace (x, copy);
+  return TRUE;
+}
+
+static gboolean
+add_upscaled_input (Activation *x, const TconvTensor *input, GError **error)
+{
+  TconvTensor up = x->t;
+  gboolean    ok;
+
+  if (x->t.h % input->h != 0 || x->t.w % input->w != 0)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
+                   "add_upscaled_input: %dx%d is not an integer multiple of the input %dx%d",
+                   x->t.w, x->t.h, input->w, input->h);
+      return FALSE;
+    }
+  up.c = input->c;
+  if (!make_owned (x, error) || !tconv_tensor_alloc (&up, "upscaled input", error))
+    return FALSE;
+  ok = tconv_resize (input, TCONV_INTERP_BICUBIC, x->t.h / input->h, x->t.w / input->w, &up,
+                     error);
+  if (ok)
+    for (gsize i = 0; i < tconv_tensor_numel (&up); i++)
+      x->t.data[i] += up.data[i];
+  tconv_tensor_free (&up);
+  return ok;
+}
+
+static gboolean
+run_layer (const TconvLayer *l, const TconvTensor *input, Activation *x, GError **error)
+{
+  TconvTensor next = { 0 };
+  gboolean    ok;
+
+  switch (l->kind)
+    {
+    case TCONV_LAYER_RELU:
+      if (!make_owned (x, error))
+        return FALSE;
+      tconv_relu (&x->t);
+      return TRUE;
+    case TCONV_LAYER_LEAKY_RELU:
+      if (!make_owned (x, error))
+        return FALSE;
+      tconv_leaky_relu (&x->t, l->negative_slope);
+      return TRUE;
+    case TCONV_LAYER_PRELU:
+      return make_owned (x, error) && tconv_prelu (&x->t, l->weight.data, l->weight.w, error);
+    case TCONV_LAYER_ADD_UPSCALED_INPUT:
+      return add_upscaled_input (x, input, error);
+    case TCONV_LAYER_CONV2D:
+      ok = tconv_conv2d_shape (&x->t, &l->weight, l->bias ? l->out_channels : -1, &l->conv,
+                               &next, error)
+           && tconv_tensor_alloc (&next, "conv2d output", error)
+           && tconv_conv2d (&x->t, &l->weight, l->bias, l->out_channels, &l->conv, &next, error);
+      break;
+    case TCONV_LAYER_CONV_TRANSPOSE2D:
+      ok = tconv_conv_transpose2d_shape (&x->t, &l->weight, l->bias ? l->out_channels : -1,
+                                         &l->transposed, &next, error)
+           && tconv_tensor_alloc (&next, "conv_transpose2d output", error)
+           && tconv_conv_transpose2d (&x->t, &l->weight, l->bias, l->out_channels,
+                                      &l->transposed, &next, error);
+      break;
+    case TCONV_LAYER_RESIZE:
+      next = (TconvTensor) { x->t.n, x->t.c, x->t.h * l->resize.factor,
+                             x->t.w * l->resize.factor, NULL };
+      ok = tconv_tensor_alloc (&next, "resize output", error)
+           && tconv_resize (&x->t, l->resize.interp, l->resize.factor, l->resize.factor, &next,
+                            error);
+      break;
+    case TCONV_LAYER_PIXEL_SHUFFLE:
+      next = (TconvTensor) { x->t.n, l->out_channels, x->t.h * l->factor, x->t.w * l->factor,
+                             NULL };
+      ok = tconv_tensor_alloc (&next, "pixel_shuffle output", error)
+           && tconv_pixel_shuffle (&x->t, l->factor, &next, error);
+      break;
+    case TCONV_LAYER_PIXEL_UNSHUFFLE:
+    default:
+      next = (TconvTensor) { x->t.n, l->out_channels, x->t.h / l->factor, x->t.w / l->factor,
+                             NULL };
+      ok = tconv_tensor_alloc (&next, "pixel_unshuffle output", error)
+           && tconv_pixel_unshuffle (&x->t, l->factor, &next, error);
+      break;
+    }
+  if (!ok)
+    {
+      tconv_tensor_free (&next);
+      return FALSE;
+    }
+  replace (x, next);
+  return TRUE;
+}
+
+gboolean
+tconv_graph_forward (const TconvModel *model, const TconvTensor *input, TconvTensor *output,
+                     GError **error)
+{
+  Activation x = { *input, FALSE };
+
+  if (input->c != model->channels)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "model %s takes %d channels, the input has %d", model->name, model->channels,
+                   input->c);
+      return FALSE;
+    }
+  for (int i = 0; i < model->n_layers; i++)
+    if (!run_layer (&model->layers[i], input, &x, error))
+      {
+        if (x.owned)
+          tconv_tensor_free (&x.t);
+        return FALSE;
+      }
+  if (!make_owned (&x, error))
+    return FALSE;
+  *output = x.t;
+  return TRUE;
+}
+
+/* A layer's reach, in its own input pixels, and its resolution change num/den. */
+static void
+layer_geometry (const TconvLayer *l, int *reach, int *num, int *den)
+{
+  int k, d, s, p;
+
+  *reach = 0;
+  *num = *den = 1;
+  switch (l->kind)
+    {
+    case TCONV_LAYER_CONV2D:
+      k = MAX (l->weight.h, l->weight.w);
+      d = MAX (l->conv.dilation[0], l->conv.dilation[1]);
+      p = MAX (l->conv.padding[0], l->conv.padding[1]);
+      *reach = MAX (p, d * (k - 1) - MIN (l->conv.padding[0], l->conv.padding[1])) + 1;
+      *den = MAX (l->conv.stride[0], l->conv.stride[1]);
+      break;
+    case TCONV_LAYER_CONV_TRANSPOSE2D:
+      k = MAX (l->weight.h, l->weight.w);
+      d = MAX (l->transposed.dilation[0], l->transposed.dilation[1]);
+      s = MIN (l->transposed.stride[0], l->transposed.stride[1]);
+      p = MAX (l->transposed.padding[0], l->transposed.padding[1]);
+      *reach = (MAX (p, d * (k - 1)) + s - 1) / s + 1;
+      *num = MAX (l->transposed.stride[0], l->transposed.stride[1]);
+      break;
+    case TCONV_LAYER_RESIZE:
+      *reach = 3; /* bicubic reads 2 pixels each side; clamped borders one more */
+      *num = l->resize.factor;
+      break;
+    case TCONV_LAYER_PIXEL_SHUFFLE:
+      *num = l->factor;
+      break;
+    case TCONV_LAYER_PIXEL_UNSHUFFLE:
+      *den = l->factor;
+      break;
+    case TCONV_LAYER_ADD_UPSCALED_INPUT:
+    default:
+      break;
+    }
+}
+
+void
+tconv_graph_tiling (const TconvModel *model, int *halo, int *align)
+{
+  /* Cumulative resolution relative to the model input, as num/den. */
+  gint64 num = 1, den = 1, reach_sum_den = 0;
+  double halo_px = 0.0;
+
+  for (int i = 0; i < model->n_layers; i++)
+    {
+      int reach, ln, ld;
+      layer_geometry (&model->layers[i], &reach, &ln, &ld);
+      if (model->layers[i].kind == TCONV_LAYER_ADD_UPSCALED_INPUT)
+        halo_px += 3; /* bicubic of the model input itself */
+      halo_px += (double) reach * den / num; /* reach in this layer's pixels -> input pixels */
+      num *= ln;
+      den *= ld;
+      reach_sum_den = MAX (reach_sum_den, den);
+    }
+  *halo = (int) halo_px + 2;
+  *align = (int) MAX (1, reach_sum_den);
+}

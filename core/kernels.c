@@ -1,0 +1,178 @@
+#include <math.h>
+
+#include "kernels.h"
+#include "tconv-error.h"
+
+static const char *const SHAPE_NAMES[] = { "nearest", "bilinear", "bicubic", "lanczos" };
+static const int         SUPPORT[] = { 1, 2, 4, 6 };
+
+const char *
+tconv_kernel_shape_name (TconvKernelShape shape)
+{
+  return SHAPE_NAMES[shape];
+}
+
+gboolean
+tconv_kernel_shape_parse (const char *name, TconvKernelShape *shape, GError **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (SHAPE_NAMES); i++)
+    if (g_str_equal (name, SHAPE_NAMES[i]))
+      {
+        *shape = i;
+        return TRUE;
+      }
+  g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+               "interpolation \"%s\" is not one of nearest, bilinear, bicubic, lanczos", name);
+  return FALSE;
+}
+
+int
+tconv_kernel_natural_size (TconvKernelShape shape, int stride)
+{
+  return SUPPORT[shape] * stride;
+}
+
+void
+tconv_same_scale_padding (int kernel, int stride, int dilation, int *padding,
+                          int *output_padding)
+{
+  int excess = dilation * (kernel - 1) + 1 - stride; /* = 2*padding - output_padding */
+
+  if (excess >= 0)
+    {
+      *output_padding = excess % 2;
+      *padding = (excess + *output_padding) / 2;
+    }
+  else
+    {
+      *padding = 0;
+      *output_padding = -excess; /* < stride, so always legal */
+    }
+}
+
+gboolean
+tconv_kernel_spec_resolve (TconvKernelSpec *spec, GError **error)
+{
+  int p, op;
+
+  if (spec->stride < 1 || spec->stride > 8)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "stride is %d; it must be from 1 to 8", spec->stride);
+      return FALSE;
+    }
+  if (spec->kernel == 0)
+    spec->kernel = tconv_kernel_natural_size (spec->shape, spec->stride);
+  if (spec->kernel < 1 || spec->kernel > 64)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "kernel size is %d; it must be from 1 to 64", spec->kernel);
+      return FALSE;
+    }
+  if (spec->dilation < 1 || spec->dilation > 8)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "dilation is %d; it must be from 1 to 8", spec->dilation);
+      return FALSE;
+    }
+  tconv_same_scale_padding (spec->kernel, spec->stride, spec->dilation, &p, &op);
+  if (spec->padding < 0)
+    spec->padding = p;
+  if (spec->output_padding < 0)
+    spec->output_padding = spec->padding == p ? op : 0;
+  return TRUE;
+}
+
+static double
+shape_value (TconvKernelShape shape, double x)
+{
+  double ax = fabs (x);
+
+  switch (shape)
+    {
+    case TCONV_KERNEL_BOX:
+      return x >= -0.5 && x < 0.5 ? 1.0 : 0.0;
+    case TCONV_KERNEL_TENT:
+      return ax < 1.0 ? 1.0 - ax : 0.0;
+    case TCONV_KERNEL_BICUBIC:
+      if (ax <= 1.0)
+        return (1.5 * ax - 2.5) * ax * ax + 1.0;
+      return ax < 2.0 ? ((-0.5 * ax + 2.5) * ax - 4.0) * ax + 2.0 : 0.0;
+    case TCONV_KERNEL_LANCZOS3:
+    default:
+      if (ax < 1e-9)
+        return 1.0;
+      return ax < 3.0 ? 3.0 * sin (G_PI * ax) * sin (G_PI * ax / 3.0) / (G_PI * G_PI * ax * ax)
+                      : 0.0;
+    }
+}
+
+void
+tconv_kernel_taps (const TconvKernelSpec *spec, float *taps)
+{
+  const int s = spec->stride;
+  double    sum = 0.0, v[64];
+
+  for (int k = 0; k < spec->kernel; k++)
+    {
+      /* Tap k carries input pixel i to output i*s - padding + k*dilation; the input
+       * pixel's centre sits at output i*s + (s-1)/2, hence this distance. */
+      double distance = k * spec->dilation - spec->padding - (s - 1) / 2.0;
+      v[k] = shape_value (spec->shape, distance / s);
+      sum += v[k];
+    }
+  for (int k = 0; k < spec->kernel; k++)
+    taps[k] = (float) (fabs (sum) > 1e-12 ? v[k] * s / sum : 0.0);
+}
+
+TconvModel *
+tconv_kernel_model_new (const TconvKernelSpec *spec_in, int channels, GError **error)
+{
+  TconvKernelSpec spec = *spec_in;
+  TconvModel     *model;
+  TconvLayer     *l;
+  float           taps[64];
+
+  if (!tconv_kernel_spec_resolve (&spec, error))
+    return NULL;
+  if (channels < 1 || channels > 4)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "fixed kernels work on 1 to 4 channels, not %d", channels);
+      return NULL;
+    }
+  tconv_kernel_taps (&spec, taps);
+
+  model = g_new0 (TconvModel, 1);
+  model->name = g_strdup_printf ("%s kernel x%d (k%d p%d op%d d%d)",
+                                 tconv_kernel_shape_name (spec.shape), spec.stride, spec.kernel,
+                                 spec.padding, spec.output_padding, spec.dilation);
+  model->scale = spec.stride;
+  model->mode = TCONV_MODE_KERNEL;
+  model->color = TCONV_COLOR_ALL;
+  model->channels = channels;
+  model->n_layers = 1;
+  model->layers = l = g_new0 (TconvLayer, 1);
+  model->storage = g_new (float, (gsize) channels * spec.kernel * spec.kernel);
+  l->kind = TCONV_LAYER_CONV_TRANSPOSE2D;
+  l->in_channels = l->out_channels = channels;
+  l->weight = (TconvTensor) { channels, 1, spec.kernel, spec.kernel, model->storage };
+  for (int c = 0; c < channels; c++)
+    for (int y = 0; y < spec.kernel; y++)
+      for (int x = 0; x < spec.kernel; x++)
+        model->storage[((gsize) c * spec.kernel + y) * spec.kernel + x] = taps[y] * taps[x];
+  l->transposed = (TconvConvTranspose2dParams) {
+    { spec.stride, spec.stride },
+    { spec.padding, spec.padding },
+    { spec.output_padding, spec.output_padding },
+    { spec.dilation, spec.dilation },
+    channels,
+  };
+  model->facts_json = g_strdup ("{}");
+  if (!tconv_model_validate (model, error))
+    {
+      tconv_model_free (model);
+      return NULL;
+    }
+  return model;
+}

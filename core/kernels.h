@@ -1,0 +1,51 @@
+/* tconv — fixed-kernel mode: a transposed convolution whose kernel is an analytic
+ * interpolation kernel instead of learned weights.  Any stride, kernel size, padding,
+ * output padding and dilation can be tried, including those that cause checkerboards. */
+#pragma once
+
+#include "model.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  TCONV_KERNEL_BOX,     /* nearest */
+  TCONV_KERNEL_TENT,    /* bilinear */
+  TCONV_KERNEL_BICUBIC, /* Keys, a = -0.5 */
+  TCONV_KERNEL_LANCZOS3
+} TconvKernelShape;
+
+typedef struct
+{
+  TconvKernelShape shape;
+  int              stride;         /* 1..8: the upscale factor */
+  int              kernel;         /* taps per axis; 0 = the shape's natural support */
+  int              padding;        /* -1 = what makes the output exactly stride * input */
+  int              output_padding; /* -1 = likewise */
+  int              dilation;       /* >= 1 */
+} TconvKernelSpec;
+
+/* Name as the CLI and plug-in spell it: nearest, bilinear, bicubic, lanczos. */
+const char *tconv_kernel_shape_name  (TconvKernelShape shape);
+gboolean    tconv_kernel_shape_parse (const char *name, TconvKernelShape *shape, GError **error);
+
+/* The support in output pixels: stride * (1, 2, 4, 6) for box, tent, bicubic, Lanczos-3. */
+int tconv_kernel_natural_size (TconvKernelShape shape, int stride);
+
+/* The padding and output_padding that make a transposed convolution's output exactly
+ * stride * input: 2*padding - output_padding = dilation*(kernel-1) + 1 - stride. */
+void tconv_same_scale_padding (int kernel, int stride, int dilation, int *padding,
+                               int *output_padding);
+
+/* Fills the defaults (-1, 0) of spec in place and checks the rest. */
+gboolean tconv_kernel_spec_resolve (TconvKernelSpec *spec, GError **error);
+
+/* The 1-D kernel, normalised so that the phases average to 1: taps[k] = f(distance of
+ * tap k from the input pixel's centre / stride) * stride / sum. */
+void tconv_kernel_taps (const TconvKernelSpec *spec, float *taps);
+
+/* A one-layer model: conv_transpose2d with groups = channels (1..4) and the
+ * separable kernel taps x taps, applied to every channel, alpha included. */
+TconvModel *tconv_kernel_model_new (const TconvKernelSpec *spec, int channels, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,227 @@
+#include <string.h>
+
+#include "model-file.h"
+#include "settings.h"
+#include "tconv-error.h"
+
+#define INT_SETTING(field, name, label, desc, min, max, def) \
+  { name, label, desc, min, max, def, G_STRUCT_OFFSET (TconvSettings, field) },
+const TconvIntSetting tconv_int_settings[] = { TCONV_INT_SETTINGS (INT_SETTING) };
+const int tconv_n_int_settings = G_N_ELEMENTS (tconv_int_settings);
+
+const char *const tconv_mode_choices[] = { "transposed", "resize-conv", "kernel", NULL };
+const char *const tconv_interpolation_choices[] = { "nearest", "bilinear", "bicubic", "lanczos",
+                                                    NULL };
+
+/* The learned models' default head: FSRCNN's 9x9 transposed convolution. */
+#define DEFAULT_LEARNED_KERNEL 9
+
+void
+tconv_settings_init (TconvSettings *s)
+{
+  memset (s, 0, sizeof *s);
+  for (int i = 0; i < tconv_n_int_settings; i++)
+    G_STRUCT_MEMBER (int, s, tconv_int_settings[i].offset) = tconv_int_settings[i].def;
+  s->mode = TCONV_MODE_TRANSPOSED;
+  s->interpolation = TCONV_KERNEL_BICUBIC;
+}
+
+gboolean
+tconv_settings_parse_mode (const char *name, TconvMode *mode, GError **error)
+{
+  for (int i = 0; tconv_mode_choices[i]; i++)
+    if (g_str_equal (name, tconv_mode_choices[i]))
+      {
+        *mode = i;
+        return TRUE;
+      }
+  g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+               "mode \"%s\" is not one of transposed, resize-conv, kernel", name);
+  return FALSE;
+}
+
+static gboolean
+check_ranges (const TconvSettings *s, GError **error)
+{
+  for (int i = 0; i < tconv_n_int_settings; i++)
+    {
+      const TconvIntSetting *d = &tconv_int_settings[i];
+      int                    v = G_STRUCT_MEMBER (int, s, d->offset);
+      if ((v < d->min || v > d->max) && !(d->offset == G_STRUCT_OFFSET (TconvSettings, scale) && v == 0))
+        {
+          g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                       "%s is %d; it must be from %d to %d", d->name, v, d->min, d->max);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+int
+tconv_model_head_kernel (const TconvModel *model)
+{
+  for (int i = model->n_layers - 1; i >= 0; i--)
+    {
+      const TconvLayer *l = &model->layers[i];
+      if (l->kind == TCONV_LAYER_CONV_TRANSPOSE2D)
+        return l->weight.h;
+      if (l->kind == TCONV_LAYER_RESIZE)
+        for (int j = i + 1; j < model->n_layers; j++)
+          if (model->layers[j].kind == TCONV_LAYER_CONV2D)
+            return model->layers[j].weight.h;
+    }
+  return 0;
+}
+
+void
+tconv_model_entry_free (TconvModelEntry *e)
+{
+  g_free (e->path);
+  g_free (e->name);
+  g_free (e->facts_json);
+  g_free (e);
+}
+
+static int
+entry_cmp (gconstpointer a, gconstpointer b)
+{
+  const TconvModelEntry *x = *(TconvModelEntry **) a, *y = *(TconvModelEntry **) b;
+  if (x->mode != y->mode)
+    return x->mode - y->mode;
+  if (x->scale != y->scale)
+    return x->scale - y->scale;
+  if (x->kernel != y->kernel)
+    return x->kernel - y->kernel;
+  return strcmp (x->name, y->name);
+}
+
+GPtrArray *
+tconv_model_catalog (const char *installed_dir, GString *skipped)
+{
+  g_auto (GStrv) dirs = tconv_model_search_path (installed_dir);
+  GPtrArray  *entries = g_ptr_array_new_with_free_func ((GDestroyNotify) tconv_model_entry_free);
+  GHashTable *seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (int i = 0; dirs[i]; i++)
+    {
+      g_autoptr (GDir) dir = g_dir_open (dirs[i], 0, NULL);
+      const char *file;
+      while (dir && (file = g_dir_read_name (dir)))
+        {
+          if (!g_str_has_suffix (file, TCONV_MODEL_SUFFIX))
+            continue;
+          g_autofree char *path = g_build_filename (dirs[i], file, NULL);
+          g_autoptr (GError) error = NULL;
+          g_autoptr (TconvModel) model = tconv_model_load (path, &error);
+          if (model == NULL)
+            {
+              if (skipped)
+                g_string_append_printf (skipped, "%s\n", error->message);
+              continue;
+            }
+          if (g_hash_table_contains (seen, model->name))
+            continue; /* an earlier folder's model of that name wins */
+          g_hash_table_add (seen, g_strdup (model->name));
+          TconvModelEntry *e = g_new0 (TconvModelEntry, 1);
+          e->path = g_steal_pointer (&path);
+          e->name = g_strdup (model->name);
+          e->mode = model->mode;
+          e->scale = model->scale;
+          e->kernel = tconv_model_head_kernel (model);
+          e->params = tconv_model_param_count (model);
+          e->facts_json = g_strdup (model->facts_json);
+          g_ptr_array_add (entries, e);
+        }
+    }
+  g_hash_table_unref (seen);
+  g_ptr_array_sort (entries, entry_cmp);
+  return entries;
+}
+
+/* The shipped model for a learned mode, scale and kernel (0 = the default kernel). */
+static TconvModel *
+find_learned (const TconvSettings *s, int scale, const char *installed_dir, GError **error)
+{
+  g_autoptr (GPtrArray) all = tconv_model_catalog (installed_dir, NULL);
+  g_autoptr (GString) offered = g_string_new (NULL);
+  TconvModelEntry *best = NULL;
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      TconvModelEntry *e = all->pdata[i];
+      if (e->mode != s->mode)
+        continue;
+      g_string_append_printf (offered, "%s x%d kernel %d; ", tconv_mode_name (e->mode), e->scale,
+                              e->kernel);
+      if (e->scale != scale || (s->kernel && e->kernel != s->kernel))
+        continue;
+      /* Without a kernel size, prefer FSRCNN's 9, then the smallest. */
+      if (best == NULL || (e->kernel == DEFAULT_LEARNED_KERNEL && best->kernel != DEFAULT_LEARNED_KERNEL))
+        best = e;
+    }
+  if (best == NULL)
+    {
+      g_autofree char *kernel = s->kernel ? g_strdup_printf (" and kernel %d", s->kernel)
+                                          : g_strdup ("");
+      if (offered->len)
+        g_string_truncate (offered, offered->len - 2);
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "no %s model for scale %d%s; installed: %s", tconv_mode_name (s->mode), scale,
+                   kernel, offered->len ? offered->str : "none (use mode kernel, or add models)");
+      return NULL;
+    }
+  return tconv_model_load (best->path, error);
+}
+
+TconvModel *
+tconv_settings_model (const TconvSettings *s, int channels, const char *installed_dir,
+                      GError **error)
+{
+  TconvModel *model;
+  int         scale = s->scale ? s->scale : 2;
+
+  if (!check_ranges (s, error))
+    return NULL;
+  if (s->mode == TCONV_MODE_KERNEL)
+    {
+      TconvKernelSpec spec = { s->interpolation, scale, s->kernel, s->padding, s->output_padding,
+                               s->dilation };
+      return tconv_kernel_model_new (&spec, channels, error);
+    }
+
+  if (s->model && *s->model)
+    {
+      g_autofree char *path = tconv_model_find (s->model, installed_dir, error);
+      if (path == NULL || (model = tconv_model_load (path, error)) == NULL)
+        return NULL;
+      if (s->scale && model->scale != s->scale)
+        {
+          g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                       "model %s upscales by %d, not by the requested scale %d", model->name,
+                       model->scale, s->scale);
+          tconv_model_free (model);
+          return NULL;
+        }
+    }
+  else if ((model = find_learned (s, scale, installed_dir, error)) == NULL)
+    return NULL;
+
+  /* A trained head's geometry is fixed: padding can only be what it was trained with. */
+  const TconvLayer *head = tconv_model_upsampling_layer (model);
+  if ((s->padding >= 0 || s->output_padding >= 0)
+      && (head == NULL || (s->padding >= 0 && s->padding != head->transposed.padding[0])
+          || (s->output_padding >= 0 && s->output_padding != head->transposed.output_padding[0])))
+    {
+      if (head)
+        g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                     "model %s was trained with padding %d and output padding %d; use -1 (or "
+                     "those values), or mode kernel to try others", model->name,
+                     head->transposed.padding[0], head->transposed.output_padding[0]);
+      else
+        g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                     "model %s has no transposed convolution; padding must be -1", model->name);
+      tconv_model_free (model);
+      return NULL;
+    }
+  return model;
+}

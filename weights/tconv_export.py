@@ -1,0 +1,128 @@
+"""Export a torch.nn.Sequential to a tconv model file (.safetensors + graph JSON).
+
+    import torch, tconv_export
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 32, 5, padding=2), torch.nn.PReLU(32),
+                              torch.nn.ConvTranspose2d(32, 1, 9, stride=2, padding=4,
+                                                       output_padding=1))
+    tconv_export.export(net, "my-x2.safetensors", name="my-x2")
+
+Supported layers: Conv2d, ConvTranspose2d, ReLU, LeakyReLU, PReLU, Upsample
+(nearest/bilinear/bicubic with an integer scale_factor, align_corners False) and
+PixelShuffle / PixelUnshuffle.  Anything else is refused with a message naming it.
+Only the standard library and torch are needed; the file holds no code.
+"""
+import json
+import struct
+
+import torch
+from torch import nn
+
+__all__ = ["export", "graph_of", "ExportError"]
+
+
+class ExportError(ValueError):
+    pass
+
+
+def _pair(v):
+    return [int(v[0]), int(v[1])] if isinstance(v, (tuple, list)) else [int(v), int(v)]
+
+
+def graph_of(module):
+    """Layer list and tensors of a Sequential: ([layer dicts], {name: tensor})."""
+    if not isinstance(module, nn.Sequential):
+        raise ExportError(f"export needs a torch.nn.Sequential, got {type(module).__name__}")
+    layers, tensors = [], {}
+
+    def tensor(name, t):
+        tensors[name] = t.detach().float().contiguous().cpu()
+        return name
+
+    for i, m in enumerate(module):
+        where = f"layer {i} ({type(m).__name__})"
+        if isinstance(m, nn.Conv2d):
+            if isinstance(m.padding, str):
+                raise ExportError(f"{where}: padding='{m.padding}' is not supported; give numbers")
+            layer = {"op": "conv2d", "weight": tensor(f"{i}.weight", m.weight),
+                     "stride": _pair(m.stride), "padding": _pair(m.padding),
+                     "dilation": _pair(m.dilation), "groups": m.groups,
+                     "padding_mode": m.padding_mode}
+        elif isinstance(m, nn.ConvTranspose2d):
+            if m.padding_mode != "zeros":
+                raise ExportError(f"{where}: padding_mode must be 'zeros'")
+            layer = {"op": "conv_transpose2d", "weight": tensor(f"{i}.weight", m.weight),
+                     "stride": _pair(m.stride), "padding": _pair(m.padding),
+                     "output_padding": _pair(m.output_padding), "dilation": _pair(m.dilation),
+                     "groups": m.groups}
+        elif isinstance(m, nn.ReLU):
+            layer = {"op": "relu"}
+        elif isinstance(m, nn.LeakyReLU):
+            layer = {"op": "leaky_relu", "negative_slope": float(m.negative_slope)}
+        elif isinstance(m, nn.PReLU):
+            layer = {"op": "prelu", "weight": tensor(f"{i}.weight", m.weight.reshape(-1))}
+        elif isinstance(m, nn.Upsample):
+            sf = m.scale_factor
+            sf = sf[0] if isinstance(sf, tuple) and len(set(sf)) == 1 else sf
+            if m.size is not None or sf is None or float(sf) != int(sf):
+                raise ExportError(f"{where}: only an integer scale_factor is supported")
+            if m.mode not in ("nearest", "bilinear", "bicubic"):
+                raise ExportError(f"{where}: mode '{m.mode}' is not nearest, bilinear or bicubic")
+            if m.align_corners:
+                raise ExportError(f"{where}: align_corners=True is not supported")
+            layer = {"op": "resize", "mode": m.mode, "scale": int(sf)}
+        elif isinstance(m, nn.PixelShuffle):
+            layer = {"op": "pixel_shuffle", "factor": int(m.upscale_factor)}
+        elif isinstance(m, nn.PixelUnshuffle):
+            layer = {"op": "pixel_unshuffle", "factor": int(m.downscale_factor)}
+        else:
+            raise ExportError(f"{where} is not supported; supported layers: Conv2d, "
+                              "ConvTranspose2d, ReLU, LeakyReLU, PReLU, Upsample, PixelShuffle, "
+                              "PixelUnshuffle")
+        if getattr(m, "bias", None) is not None and layer["op"].startswith("conv"):
+            layer["bias"] = tensor(f"{i}.bias", m.bias)
+        layers.append(layer)
+    return layers, tensors
+
+
+def _infer(module):
+    """(input channels, scale, mode) by running the module on a small input."""
+    first = next((m for m in module if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))), None)
+    channels = first.in_channels if first is not None else 1
+    with torch.no_grad():
+        out = module(torch.zeros(1, channels, 24, 24))
+    scale = out.shape[-1] // 24
+    mode = "resize-conv" if any(isinstance(m, nn.Upsample) for m in module) else "transposed"
+    return channels, scale, mode
+
+
+def export(module, path, **facts):
+    """Write `module` to `path`.  Facts (all optional): name, scale, mode
+    ("transposed" | "resize-conv"), color ("y" | "rgb"), value_range, training_data,
+    description, psnr ({set: {scale: dB}}), and anything else JSON can hold."""
+    layers, tensors = graph_of(module)
+    channels, scale, mode = _infer(module)
+    graph = {"format": "tconv-model", "version": 1,
+             "name": facts.pop("name", None) or str(path).rsplit("/", 1)[-1].split(".")[0],
+             "scale": int(facts.pop("scale", scale)),
+             "mode": facts.pop("mode", mode),
+             "color": facts.pop("color", "y" if channels == 1 else "rgb"),
+             "value_range": facts.pop("value_range", [0.0, 1.0])}
+    graph.update(facts)
+    graph["layers"] = layers
+
+    header, offset, blobs = {}, 0, []
+    for name, t in tensors.items():
+        data = struct.pack(f"<{t.numel()}f", *t.flatten().tolist())
+        header[name] = {"dtype": "F32", "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    header["__metadata__"] = {"tconv": json.dumps(graph, separators=(",", ":"))}
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)  # keep the data area 8-byte aligned, as safetensors does
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for b in blobs:
+            f.write(b)
+    return graph
