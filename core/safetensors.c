@@ -43,7 +43,10 @@ tconv_json_depth (const char *text, gsize len)
       if (c == '"')
         in_string = TRUE;
       else if (c == '{' || c == '[')
-        max = MAX (max, ++depth);
+        {
+          depth++;
+          max = MAX (max, depth);
+        }
       else if ((c == '}' || c == ']') && --depth < 0)
         return G_MAXINT;
     }

@@ -1,0 +1,260 @@
+/* The tconv command line, run as a user would: round trips through PNG (gray, RGB,
+ * RGBA, 16-bit) equal the engine's result; forward equals PyTorch; eval reproduces the
+ * published bicubic baseline; failures exit 1 with a message and write nothing. */
+#include <gegl.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "engine.h"
+#include "model-file.h"
+#include "safetensors.h"
+
+static char *tmpdir;
+
+static char *
+data_path (const char *a, const char *b)
+{
+  return g_build_filename (g_getenv ("TCONV_TEST_DATA"), a, b, NULL);
+}
+
+/* Runs `tconv ARGS`; returns its exit status and stdout/stderr. */
+static int
+tconv (char **out, char **err, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  va_list ap;
+  int     status;
+  char   *a;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("TCONV_CLI"));
+  va_start (ap, err);
+  while ((a = va_arg (ap, char *)))
+    g_ptr_array_add (argv, a);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_autofree char *models = data_path ("models", NULL);
+  g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "TCONV_MODEL_PATH", models, TRUE);
+  env = g_environ_setenv (env, "XDG_DATA_HOME", tmpdir, TRUE); /* no user models */
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL,
+                               out, err, &status, NULL));
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static const char *const FORMATS[] = { NULL, "Y'", "Y'A", "R'G'B'", "R'G'B'A" };
+
+static void
+write_png (const char *path, int w, int h, int channels, int bits)
+{
+  g_autofree char *name = g_strdup_printf ("%s %s", FORMATS[channels], bits == 8 ? "u8" : "u16");
+  GeglBuffer      *buf = gegl_buffer_new (GEGL_RECTANGLE (0, 0, w, h), babl_format (name));
+  float           *px = g_new (float, (gsize) w * h * channels);
+  GRand           *r = g_rand_new_with_seed (w * 31 + channels);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      for (int c = 0; c < channels; c++)
+        px[((gsize) y * w + x) * channels + c] =
+          (float) (0.5 + 0.3 * sin (x * 0.3 + c) * cos (y * 0.2) + 0.1 * g_rand_double (r));
+  g_autofree char *fname = g_strdup_printf ("%s float", FORMATS[channels]);
+  gegl_buffer_set (buf, NULL, 0, babl_format (fname), px, GEGL_AUTO_ROWSTRIDE);
+  GeglNode *g = gegl_node_new ();
+  GeglNode *src = gegl_node_new_child (g, "operation", "gegl:buffer-source", "buffer", buf, NULL);
+  GeglNode *save = gegl_node_new_child (g, "operation", "gegl:png-save", "path", path,
+                                        "bitdepth", bits, NULL);
+  gegl_node_link (src, save);
+  gegl_node_process (save);
+  g_object_unref (g);
+  g_object_unref (buf);
+  g_free (px);
+  g_rand_free (r);
+}
+
+/* Loads a PNG as floats; reports its channels and bit depth. */
+static float *
+read_png (const char *path, int *w, int *h, int *channels, int *bits)
+{
+  GeglBuffer *buf = NULL;
+  GeglNode   *g = gegl_node_new ();
+  GeglNode   *load = gegl_node_new_child (g, "operation", "gegl:load", "path", path, NULL);
+  GeglNode   *sink = gegl_node_new_child (g, "operation", "gegl:buffer-sink", "buffer", &buf,
+                                          NULL);
+  gegl_node_link (load, sink);
+  gegl_node_process (sink);
+  g_object_unref (g);
+  g_assert_nonnull (buf);
+  const Babl *fmt = gegl_buffer_get_format (buf);
+  int         alpha = babl_format_has_alpha (fmt);
+  *channels = (babl_format_get_n_components (fmt) - alpha == 1 ? 1 : 3) + alpha;
+  *bits = g_str_equal (babl_get_name (babl_format_get_type (fmt, 0)), "u8") ? 8 : 16;
+  *w = gegl_buffer_get_extent (buf)->width;
+  *h = gegl_buffer_get_extent (buf)->height;
+  g_autofree char *fname = g_strdup_printf ("%s float", FORMATS[*channels]);
+  float           *px = g_new (float, (gsize) *w * *h * *channels);
+  gegl_buffer_get (buf, NULL, 1.0, babl_format (fname), px, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+  g_object_unref (buf);
+  return px;
+}
+
+static void
+test_round_trips (void)
+{
+  const struct
+  {
+    int channels, bits;
+  } cases[] = { { 1, 8 }, { 2, 8 }, { 3, 8 }, { 4, 8 }, { 1, 16 }, { 3, 16 }, { 4, 16 } };
+  g_autofree char *model_path = data_path ("models", "tiny-x2.safetensors");
+  g_autoptr (GError) error = NULL;
+  TconvModel *model = tconv_model_load (model_path, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *in = g_strdup_printf ("%s/in-%u.png", tmpdir, i);
+      g_autofree char *out = g_strdup_printf ("%s/out-%u.png", tmpdir, i);
+      g_autofree char *sout = NULL, *serr = NULL;
+      int              w, h, c, bits, ow, oh, oc, obits;
+
+      write_png (in, 23, 17, cases[i].channels, cases[i].bits);
+      g_assert_cmpint (tconv (&sout, &serr, "upscale", in, out, "--model", "tiny-x2", "-q", NULL),
+                       ==, 0);
+      float *src = read_png (in, &w, &h, &c, &bits);
+      float *got = read_png (out, &ow, &oh, &oc, &obits);
+      g_assert_cmpint (c, ==, cases[i].channels);
+      g_assert_cmpint (bits, ==, cases[i].bits);
+      g_assert_cmpint (ow, ==, 2 * w);
+      g_assert_cmpint (oh, ==, 2 * h);
+      g_assert_cmpint (oc, ==, c);
+      g_assert_cmpint (obits, ==, bits); /* 16-bit in, 16-bit out */
+
+      TconvImageInfo info = { w, h, c };
+      float         *want = g_new (float, (gsize) ow * oh * c);
+      g_assert_true (tconv_engine_run_pixels (model, &info, src, want, NULL, &error));
+      double worst = 0;
+      for (gsize k = 0; k < (gsize) ow * oh * c; k++)
+        worst = MAX (worst, fabs (got[k] - want[k]));
+      /* quantisation of the saved file: half a step, plus float noise */
+      g_assert_cmpfloat (worst, <=, (bits == 8 ? 0.5 / 255 : 0.5 / 65535) + 1e-5);
+      g_free (src);
+      g_free (got);
+      g_free (want);
+    }
+  tconv_model_free (model);
+}
+
+static void
+test_forward_equals_pytorch (void)
+{
+  g_autofree char *in = data_path ("forward-input.safetensors", NULL);
+  g_autofree char *expected = data_path ("forward-expected.safetensors", NULL);
+  g_autofree char *out = g_build_filename (tmpdir, "forward.safetensors", NULL);
+  g_autofree char *sout = NULL, *serr = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (tconv (&sout, &serr, "forward", "mixed-x4", in, out, NULL), ==, 0);
+  g_autoptr (TconvSafetensors) a = tconv_safetensors_load (out, &error);
+  g_assert_no_error (error);
+  g_autoptr (TconvSafetensors) b = tconv_safetensors_load (expected, &error);
+  g_assert_no_error (error);
+  TconvStTensor *x = g_hash_table_lookup (a->tensors, "output");
+  TconvStTensor *y = g_hash_table_lookup (b->tensors, "output");
+  g_assert_nonnull (x);
+  g_assert_cmpuint (x->numel, ==, y->numel);
+  for (int d = 0; d < 4; d++)
+    g_assert_cmpint (x->shape[d], ==, y->shape[d]);
+  for (gsize i = 0; i < x->numel; i++)
+    g_assert_cmpfloat (fabsf (x->data[i] - y->data[i]), <=, 1e-4f);
+}
+
+static void
+test_eval_bicubic (void)
+{
+  g_autofree char *set5 = data_path ("Set5", NULL);
+  g_autofree char *sout = NULL, *serr = NULL;
+
+  g_assert_cmpint (tconv (&sout, &serr, "eval", "--model", "bicubic", "--scale", "2", set5, NULL),
+                   ==, 0);
+  g_assert_nonnull (strstr (sout, "mean PSNR=33.66 SSIM=0.929"));
+}
+
+static void
+test_failures_write_nothing (void)
+{
+  g_autofree char *in = g_build_filename (tmpdir, "in-0.png", NULL);
+  g_autofree char *existing = g_build_filename (tmpdir, "existing.png", NULL);
+  g_autofree char *bad_model = g_build_filename (tmpdir, "bad.safetensors", NULL);
+  g_autofree char *sout = NULL, *serr = NULL, *content = NULL;
+
+  g_assert_true (g_file_set_contents (existing, "keep me", -1, NULL));
+  g_assert_true (g_file_set_contents (bad_model, "\x08\0\0\0\0\0\0\0{}garbage", 17, NULL));
+
+  g_assert_cmpint (tconv (&sout, &serr, "upscale", "/nonexistent.png", existing, NULL), ==, 1);
+  g_assert_nonnull (strstr (serr, "no such file"));
+  g_clear_pointer (&serr, g_free);
+  g_clear_pointer (&sout, g_free);
+  g_assert_cmpint (tconv (&sout, &serr, "upscale", in, existing, "--model", bad_model, NULL), ==, 1);
+  g_assert_nonnull (strstr (serr, "bad.safetensors"));
+  g_clear_pointer (&serr, g_free);
+  g_clear_pointer (&sout, g_free);
+  g_assert_cmpint (tconv (&sout, &serr, "upscale", in, "/nonexistent-dir/out.png", "-q", NULL), ==, 1);
+  g_assert_nonnull (strstr (serr, "does not exist"));
+  g_clear_pointer (&serr, g_free);
+  g_clear_pointer (&sout, g_free);
+  g_assert_cmpint (tconv (&sout, &serr, "upscale", in, existing, "--mode", "kernel", "--scale",
+                          "9", NULL), ==, 1);
+  g_assert_nonnull (strstr (serr, "scale"));
+
+  g_assert_true (g_file_get_contents (existing, &content, NULL, NULL));
+  g_assert_cmpstr (content, ==, "keep me");
+  /* no temporary left behind */
+  g_autoptr (GDir) dir = g_dir_open (tmpdir, 0, NULL);
+  const char *name;
+  while ((name = g_dir_read_name (dir)))
+    g_assert_null (strstr (name, ".tconv-"));
+}
+
+static void
+test_kernel_mode_and_artifacts (void)
+{
+  g_autofree char *in = g_build_filename (tmpdir, "in-2.png", NULL);
+  g_autofree char *out = g_build_filename (tmpdir, "kernel.png", NULL);
+  g_autofree char *sout = NULL, *serr = NULL;
+  int              w, h, c, bits;
+
+  g_assert_cmpint (tconv (&sout, &serr, "upscale", in, out, "--mode", "kernel", "--interp",
+                          "lanczos", "--scale", "3", "-q", NULL), ==, 0);
+  g_free (read_png (out, &w, &h, &c, &bits));
+  g_assert_cmpint (w, ==, 69);
+  g_assert_cmpint (h, ==, 51);
+  g_clear_pointer (&sout, g_free);
+  g_clear_pointer (&serr, g_free);
+  /* the checkerboard index: 0 for a natural kernel, large for kernel 3 at stride 2 */
+  g_assert_cmpint (tconv (&sout, &serr, "artifacts", "--mode", "kernel", "--interp", "bilinear",
+                          NULL), ==, 0);
+  g_assert_nonnull (strstr (sout, "checkerboard index=0.000"));
+  g_clear_pointer (&sout, g_free);
+  g_clear_pointer (&serr, g_free);
+  g_assert_cmpint (tconv (&sout, &serr, "artifacts", "--mode", "kernel", "--interp", "bilinear",
+                          "--kernel", "3", NULL), ==, 0);
+  const char *at = strstr (sout, "checkerboard index=");
+  g_assert_nonnull (at);
+  g_assert_cmpfloat (g_ascii_strtod (at + strlen ("checkerboard index="), NULL), >, 10.0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gegl_init (NULL, NULL);
+  tmpdir = g_dir_make_tmp ("tconv-cli-XXXXXX", NULL);
+  g_test_add_func ("/cli/round-trips", test_round_trips);
+  g_test_add_func ("/cli/forward-equals-pytorch", test_forward_equals_pytorch);
+  g_test_add_func ("/cli/eval-bicubic", test_eval_bicubic);
+  g_test_add_func ("/cli/failures-write-nothing", test_failures_write_nothing);
+  g_test_add_func ("/cli/kernel-mode-and-artifacts", test_kernel_mode_and_artifacts);
+  int status = g_test_run ();
+  g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", tmpdir);
+  g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
+  gegl_exit ();
+  return status;
+}

@@ -1,0 +1,335 @@
+/* The engine: tiled output equals untiled for every tile size and thread count;
+ * progress is monotone and ends at 1; cancel leaves the output untouched; the loader
+ * refuses malformed model files with a message naming the problem. */
+#include <math.h>
+#include <string.h>
+
+#include "engine.h"
+#include "graph.h"
+#include "kernels.h"
+#include "model-file.h"
+#include "safetensors.h"
+#include "tconv-error.h"
+
+static TconvModel *
+fixture_model (const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".safetensors", NULL);
+  g_autofree char *path = g_build_filename (g_getenv ("TCONV_TEST_DATA"), "models", file, NULL);
+  g_autoptr (GError) error = NULL;
+  TconvModel *m = tconv_model_load (path, &error);
+  g_assert_no_error (error);
+  return m;
+}
+
+static float *
+random_image (int w, int h, int c, guint32 seed)
+{
+  GRand *r = g_rand_new_with_seed (seed);
+  float *p = g_new (float, (gsize) w * h * c);
+  for (gsize i = 0; i < (gsize) w * h * c; i++)
+    p[i] = (float) g_rand_double (r);
+  g_rand_free (r);
+  return p;
+}
+
+static float *
+run (const TconvModel *m, const TconvImageInfo *info, const float *in, int tile, int threads,
+     gsize *n)
+{
+  g_autoptr (GError) error = NULL;
+  TconvRunOptions o = { tile, threads, NULL, NULL, NULL };
+  int             ow, oh;
+  g_assert_true (tconv_engine_output_size (m, info->width, info->height, &ow, &oh, &error));
+  *n = (gsize) ow * oh * info->channels;
+  float *out = g_new (float, *n);
+  g_assert_true (tconv_engine_run_pixels (m, info, in, out, &o, &error));
+  g_assert_no_error (error);
+  return out;
+}
+
+static void
+check_tiling (TconvModel *m, int w, int h, int channels)
+{
+  TconvImageInfo info = { w, h, channels };
+  float         *in = random_image (w, h, channels, 42);
+  gsize          n;
+  float         *whole = run (m, &info, in, 4096, 1, &n);
+  const int      tiles[] = { 1, 5, 8, 13, 24, 31 };
+
+  for (guint t = 0; t < G_N_ELEMENTS (tiles); t++)
+    for (int threads = 1; threads <= 3; threads += 2)
+      {
+        gsize  n2;
+        float *tiled = run (m, &info, in, tiles[t], threads, &n2);
+        double worst = 0.0;
+        g_assert_cmpuint (n, ==, n2);
+        for (gsize i = 0; i < n; i++)
+          worst = MAX (worst, fabs ((double) tiled[i] - whole[i]));
+        if (worst > 1e-5)
+          g_error ("%s on %dx%dx%d: tile %d, %d threads differs from untiled by %g", m->name, w,
+                   h, channels, tiles[t], threads, worst);
+        g_free (tiled);
+      }
+  g_free (whole);
+  g_free (in);
+}
+
+static void
+test_tiled_equals_untiled (void)
+{
+  const char *names[] = { "tiny-x2", "mixed-x4", "tiny-rgb-x3" };
+  const int   channels[][2] = { { 1, 4 }, { 1, 2 }, { 3, 4 } };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    for (int c = 0; c < 2; c++)
+      {
+        TconvModel *m = fixture_model (names[i]);
+        /* mixed-x4 unshuffles: its input sides must be even */
+        check_tiling (m, i == 1 ? 36 : 37, i == 1 ? 28 : 29, channels[i][c]);
+        tconv_model_free (m);
+      }
+  /* Fixed kernels, including geometries whose output is not scale * input. */
+  TconvKernelSpec specs[] = { { TCONV_KERNEL_BICUBIC, 2, 0, -1, -1, 1 },
+                              { TCONV_KERNEL_TENT, 3, 5, 0, 0, 1 },
+                              { TCONV_KERNEL_LANCZOS3, 4, 9, 6, 3, 2 },
+                              { TCONV_KERNEL_BOX, 5, 3, 1, 4, 1 } };
+  for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      TconvModel *m = tconv_kernel_model_new (&specs[i], 3, &error);
+      g_assert_no_error (error);
+      check_tiling (m, 23, 17, 3);
+      tconv_model_free (m);
+    }
+}
+
+/* The engine on a gray image is the graph itself, clamped: no colour conversion. */
+static void
+test_gray_is_the_graph (void)
+{
+  g_autoptr (GError) error = NULL;
+  TconvModel    *m = fixture_model ("mixed-x4");
+  TconvImageInfo info = { 20, 16, 1 };
+  float         *in = random_image (20, 16, 1, 3);
+  TconvTensor    x = { 1, 1, 16, 20, in }, y;
+  gsize          n;
+  float         *out = run (m, &info, in, 8, 2, &n);
+
+  g_assert_true (tconv_graph_forward (m, &x, &y, &error));
+  g_assert_cmpuint (tconv_tensor_numel (&y), ==, n);
+  for (gsize i = 0; i < n; i++)
+    g_assert_cmpfloat (fabsf (out[i] - CLAMP (y.data[i], 0.0f, 1.0f)), <=, 1e-5f);
+  tconv_tensor_free (&y);
+  g_free (out);
+  g_free (in);
+  tconv_model_free (m);
+}
+
+/* Y/CbCr round trip is exact to float precision. */
+static void
+test_ycbcr (void)
+{
+  for (int i = 0; i < 1000; i++)
+    {
+      float rgb[3] = { (i % 10) / 9.0f, (i / 10 % 10) / 9.0f, (i / 100) / 9.0f }, ycc[3], back[3];
+      tconv_rgb_to_ycbcr (rgb, ycc);
+      tconv_ycbcr_to_rgb (ycc, back);
+      for (int c = 0; c < 3; c++)
+        g_assert_cmpfloat (fabsf (back[c] - rgb[c]), <, 1e-5f);
+    }
+}
+
+typedef struct
+{
+  double last;
+  int    calls;
+  gint  *cancel;
+  int    cancel_after;
+} Progress;
+
+static void
+on_progress (gpointer data, double f)
+{
+  Progress *p = data;
+  g_assert_cmpfloat (f, >, p->last);
+  g_assert_cmpfloat (f, <=, 1.0);
+  p->last = f;
+  if (p->cancel && ++p->calls >= p->cancel_after)
+    g_atomic_int_set (p->cancel, 1);
+}
+
+static void
+test_progress_and_cancel (void)
+{
+  g_autoptr (GError) error = NULL;
+  TconvModel    *m = fixture_model ("tiny-x2");
+  TconvImageInfo info = { 64, 64, 3 };
+  float         *in = random_image (64, 64, 3, 5);
+  gsize          n = 128 * 128 * 3;
+  float         *out = g_new (float, n);
+  Progress       p = { 0 };
+  gint           cancel = 0;
+  TconvRunOptions o = { 16, 2, on_progress, &p, &cancel };
+
+  g_assert_true (tconv_engine_run_pixels (m, &info, in, out, &o, &error));
+  g_assert_cmpfloat (p.last, ==, 1.0);
+
+  for (gsize i = 0; i < n; i++)
+    out[i] = -7.0f;
+  p = (Progress) { 0, 0, &cancel, 3 };
+  g_assert_false (tconv_engine_run_pixels (m, &info, in, out, &o, &error));
+  g_assert_error (error, TCONV_ERROR, TCONV_ERROR_CANCELLED);
+  g_assert_cmpfloat (p.last, <, 1.0);
+  for (gsize i = 0; i < n; i++)
+    g_assert_cmpfloat (out[i], ==, -7.0f);
+  g_free (out);
+  g_free (in);
+  tconv_model_free (m);
+}
+
+/* ---- hostile model files ----------------------------------------------------------- */
+
+static GBytes *
+fixture_bytes (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("TCONV_TEST_DATA"), "models",
+                                            "tiny-x2.safetensors", NULL);
+  char  *data;
+  gsize  len;
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  return g_bytes_new_take (data, len);
+}
+
+static void
+expect_load_error (const guint8 *bytes, gsize len, const char *needle)
+{
+  g_autoptr (GError) error = NULL;
+  TconvModel *m = tconv_model_load_bytes (bytes, len, "bad.safetensors", &error);
+  g_assert_null (m);
+  g_assert_nonnull (error);
+  if (!strstr (error->message, needle))
+    g_error ("message \"%s\" does not mention \"%s\"", error->message, needle);
+}
+
+/* The fixture with its header's text edited: `from` replaced by `to` (once). */
+static void
+expect_header_edit_error (const char *from, const char *to, const char *needle)
+{
+  g_autoptr (GBytes) b = fixture_bytes ();
+  gsize         len;
+  const guint8 *d = g_bytes_get_data (b, &len);
+  guint64       hlen;
+  memcpy (&hlen, d, 8);
+  hlen = GUINT64_FROM_LE (hlen);
+  g_autofree char *header = g_strndup ((const char *) d + 8, hlen);
+  char            *at = strstr (header, from);
+  g_assert_nonnull (at);
+  g_autoptr (GString) h = g_string_new_len (header, at - header);
+  g_string_append (h, to);
+  g_string_append (h, at + strlen (from));
+  guint64 nlen = GUINT64_TO_LE ((guint64) h->len);
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  g_byte_array_append (out, (const guint8 *) &nlen, 8);
+  g_byte_array_append (out, (const guint8 *) h->str, h->len);
+  g_byte_array_append (out, d + 8 + hlen, len - 8 - hlen);
+  expect_load_error (out->data, out->len, needle);
+}
+
+static void
+test_hostile_files (void)
+{
+  g_autoptr (GBytes) b = fixture_bytes ();
+  gsize         len;
+  const guint8 *d = g_bytes_get_data (b, &len);
+  g_autofree guint8 *copy = g_memdup2 (d, len);
+  guint64       huge = GUINT64_TO_LE (G_MAXUINT64 / 2);
+
+  /* the valid file loads */
+  g_autoptr (GError) error = NULL;
+  TconvModel *ok = tconv_model_load_bytes (d, len, "tiny", &error);
+  g_assert_no_error (error);
+  tconv_model_free (ok);
+
+  expect_load_error (d, 0, "too short");
+  expect_load_error (d, 5, "too short");
+  expect_load_error (d, 100, "header length");                /* truncated in the header */
+  expect_load_error (d, len - 4, "outside the data area");    /* truncated in the data */
+  memcpy (copy, &huge, 8);
+  expect_load_error (copy, len, "header length");
+  memcpy (copy, d, len);
+  copy[8] = '[';
+  expect_load_error (copy, len, "JSON");
+  expect_header_edit_error ("\"F32\"", "\"I64\"", "unsupported dtype \"I64\"");
+  expect_header_edit_error ("\"shape\":[8,1,5,5]", "\"shape\":[8,1,5,4]", "data_offsets hold");
+  expect_header_edit_error ("\"data_offsets\":[0,", "\"data_offsets\":[4,", "");
+  expect_header_edit_error ("\\\"op\\\":\\\"conv2d\\\"", "\\\"op\\\":\\\"conv3d\\\"",
+                            "unknown op");
+  expect_header_edit_error ("\\\"stride\\\":[1,1]", "\\\"stride\\\":[0,1]", "stride");
+  expect_header_edit_error ("\"tconv\":", "\"other\":", "not a tconv model");
+  expect_header_edit_error ("{", "{\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],",
+                            "nested too deeply");
+
+  /* out-of-range offsets */
+  expect_header_edit_error ("\"data_offsets\":[0,", "\"data_offsets\":[999999999,", "outside the data area");
+}
+
+/* Two tensors claiming the same bytes, and a NaN weight, on a hand-built file. */
+static void
+test_overlap_and_nan (void)
+{
+  const char *graph = "{\\\"layers\\\":[{\\\"op\\\":\\\"conv_transpose2d\\\",\\\"weight\\\":\\\"w\\\","
+                      "\\\"bias\\\":\\\"b\\\",\\\"stride\\\":2,\\\"padding\\\":0}]}";
+  for (int variant = 0; variant < 2; variant++)
+    {
+      g_autofree char *header = g_strdup_printf (
+        "{\"__metadata__\":{\"tconv\":\"%s\"},"
+        "\"w\":{\"dtype\":\"F32\",\"shape\":[1,1,2,2],\"data_offsets\":[0,16]},"
+        "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[%d,%d]}}",
+        graph, variant ? 16 : 12, variant ? 20 : 16);
+      guint64 hlen = GUINT64_TO_LE (strlen (header));
+      float   data[5] = { 1, 1, 1, variant ? NAN : 1, 0 };
+      g_autoptr (GByteArray) f = g_byte_array_new ();
+      g_byte_array_append (f, (const guint8 *) &hlen, 8);
+      g_byte_array_append (f, (const guint8 *) header, strlen (header));
+      g_byte_array_append (f, (const guint8 *) data, sizeof data);
+      expect_load_error (f->data, f->len, variant ? "NaN" : "overlap");
+    }
+}
+
+/* Random byte flips never crash the loader (each either loads or reports an error). */
+static void
+test_bit_flips (void)
+{
+  g_autoptr (GBytes) b = fixture_bytes ();
+  gsize         len;
+  const guint8 *d = g_bytes_get_data (b, &len);
+  GRand        *r = g_rand_new_with_seed (11);
+
+  for (int i = 0; i < 2000; i++)
+    {
+      g_autofree guint8 *copy = g_memdup2 (d, len);
+      for (int k = 0; k < 3; k++)
+        copy[g_rand_int_range (r, 0, (int) MIN (len, 600))] ^= 1u << g_rand_int_range (r, 0, 8);
+      GError     *error = NULL;
+      TconvModel *m = tconv_model_load_bytes (copy, len, "flipped", &error);
+      g_assert_true ((m == NULL) == (error != NULL));
+      tconv_model_free (m);
+      g_clear_error (&error);
+    }
+  g_rand_free (r);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/engine/tiled-equals-untiled", test_tiled_equals_untiled);
+  g_test_add_func ("/engine/gray-is-the-graph", test_gray_is_the_graph);
+  g_test_add_func ("/engine/ycbcr", test_ycbcr);
+  g_test_add_func ("/engine/progress-and-cancel", test_progress_and_cancel);
+  g_test_add_func ("/model/hostile-files", test_hostile_files);
+  g_test_add_func ("/model/overlap-and-nan", test_overlap_and_nan);
+  g_test_add_func ("/model/bit-flips", test_bit_flips);
+  return g_test_run ();
+}
