@@ -7,15 +7,6 @@
 #include "image-io.h"
 #include "tconv-error.h"
 
-static const char *const FLOAT_FORMATS[] = { NULL, "Y' float", "Y'A float", "R'G'B' float",
-                                             "R'G'B'A float" };
-
-const Babl *
-tconv_image_float_format (int channels, const Babl *like)
-{
-  return babl_format_with_space (FLOAT_FORMATS[channels], like);
-}
-
 void
 tconv_image_clear (TconvImage *image)
 {
@@ -64,13 +55,10 @@ tconv_image_load (const char *path, TconvImage *image, GError **error)
 
   const Babl *format = gegl_buffer_get_format (image->buffer);
   const char *type = babl_get_name (babl_format_get_type (format, 0));
-  int         comps = babl_format_get_n_components (format);
-  gboolean    alpha = babl_format_has_alpha (format);
-  gboolean    gray = (comps - alpha) == 1;
 
   image->width = r->width;
   image->height = r->height;
-  image->channels = (gray ? 1 : 3) + alpha;
+  image->channels = tconv_gegl_channels (format);
   image->bits = g_str_equal (type, "u8") ? 8 : g_str_equal (type, "u16") ? 16 : 32;
   return TRUE;
 }
@@ -147,41 +135,4 @@ tconv_image_save (GeglBuffer *buffer, int bits, const char *path, GError **error
       return FALSE;
     }
   return TRUE;
-}
-
-typedef struct
-{
-  GeglBuffer *buffer;
-  const Babl *format;
-} BufferIo;
-
-static gboolean
-read_buffer (gpointer data, int x, int y, int w, int h, float *pixels, GError **error)
-{
-  BufferIo *io = data;
-  (void) error;
-  gegl_buffer_get (io->buffer, GEGL_RECTANGLE (x, y, w, h), 1.0, io->format, pixels,
-                   GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
-  return TRUE;
-}
-
-static gboolean
-write_buffer (gpointer data, int x, int y, int w, int h, const float *pixels, GError **error)
-{
-  BufferIo *io = data;
-  (void) error;
-  gegl_buffer_set (io->buffer, GEGL_RECTANGLE (x, y, w, h), 0, io->format, pixels,
-                   GEGL_AUTO_ROWSTRIDE);
-  return TRUE;
-}
-
-gboolean
-tconv_image_upscale (const TconvModel *model, const TconvImage *in, GeglBuffer *out,
-                     const TconvRunOptions *options, GError **error)
-{
-  const Babl    *format = tconv_image_float_format (in->channels, gegl_buffer_get_format (in->buffer));
-  BufferIo       src = { in->buffer, format }, dst = { out, format };
-  TconvImageInfo info = { in->width, in->height, in->channels };
-
-  return tconv_engine_run (model, &info, read_buffer, &src, write_buffer, &dst, options, error);
 }

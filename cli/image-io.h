@@ -3,7 +3,7 @@
 
 #include <gegl.h>
 
-#include "engine.h"
+#include "tconv-gegl.h"
 
 typedef struct
 {
@@ -16,16 +16,9 @@ typedef struct
 gboolean tconv_image_load (const char *path, TconvImage *image, GError **error);
 void     tconv_image_clear (TconvImage *image);
 
-/* Interleaved gamma-encoded float format for `channels`, in the colour space of `like`. */
-const Babl *tconv_image_float_format (int channels, const Babl *like);
-
 /* A new buffer for the result, with the same channels, precision and colour space. */
 GeglBuffer *tconv_image_new_like (const TconvImage *image, int width, int height);
 
 /* Writes the buffer to `path` via a temporary file in the same folder that is renamed
  * over `path` only when complete: never a half-written or clobbered file. */
 gboolean tconv_image_save (GeglBuffer *buffer, int bits, const char *path, GError **error);
-
-/* Runs the engine from one GEGL buffer into another. */
-gboolean tconv_image_upscale (const TconvModel *model, const TconvImage *in, GeglBuffer *out,
-                              const TconvRunOptions *options, GError **error);

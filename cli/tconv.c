@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "artifacts.h"
 #include "graph.h"
 #include "image-io.h"
 #include "imresize.h"
@@ -182,7 +183,7 @@ cmd_upscale (int argc, char **argv, GError **error)
     {
       GeglBuffer     *out = tconv_image_new_like (&image, ow, oh);
       TconvRunOptions options = run_options (&f);
-      ok = tconv_image_upscale (model, &image, out, &options, error)
+      ok = tconv_gegl_upscale (model, image.buffer, out, &options, error)
            && tconv_image_save (out, image.bits, argv[2], error);
       g_object_unref (out);
       if (ok && !f.quiet)
@@ -455,51 +456,6 @@ cmd_eval (int argc, char **argv, GError **error)
 
 /* ---- artifacts --------------------------------------------------------------------- */
 
-/* Spread, in 1/255, of the per-phase means (y mod s, x mod s) of the interior of
- * (output - ideal), where the ideal of a flat or linear image is known exactly. */
-static gboolean
-phase_spread (const TconvModel *model, gboolean gradient, double *spread, GError **error)
-{
-  const int      n = 64, s = model->scale;
-  TconvImageInfo info = { n, n, model->color == TCONV_COLOR_ALL ? model->channels : 1 };
-  int            ow, oh, margin;
-  double         sum[16][16] = { { 0 } }, lo = INFINITY, hi = -INFINITY;
-  int            count[16][16] = { { 0 } };
-
-  if (!tconv_engine_output_size (model, n, n, &ow, &oh, error))
-    return FALSE;
-  float *in = g_new (float, (gsize) n * n * info.channels);
-  float *out = g_new (float, (gsize) ow * oh * info.channels);
-  /* A gentle ramp of slope a per input pixel, value 0.5 at the centre. */
-  const double a = gradient ? 0.3 / n : 0.0;
-  for (int y = 0; y < n; y++)
-    for (int x = 0; x < n; x++)
-      for (int c = 0; c < info.channels; c++)
-        in[((gsize) y * n + x) * info.channels + c] = 0.5 + a * ((x - n / 2.0) + (y - n / 2.0)) / 2;
-  gboolean ok = tconv_engine_run_pixels (model, &info, in, out, NULL, error);
-  margin = 12 * s;
-  for (int y = margin; ok && y < MIN (oh, n * s) - margin; y++)
-    for (int x = margin; x < MIN (ow, n * s) - margin; x++)
-      {
-        /* output pixel X lies at input coordinate (X + 0.5)/s - 0.5 */
-        double u = (x + 0.5) / s - 0.5, v = (y + 0.5) / s - 0.5;
-        double ideal = 0.5 + a * ((u - n / 2.0) + (v - n / 2.0)) / 2;
-        sum[y % s][x % s] += out[((gsize) y * ow + x) * info.channels] - ideal;
-        count[y % s][x % s]++;
-      }
-  for (int i = 0; ok && i < s; i++)
-    for (int j = 0; j < s; j++)
-      if (count[i][j])
-        {
-          lo = MIN (lo, sum[i][j] / count[i][j]);
-          hi = MAX (hi, sum[i][j] / count[i][j]);
-        }
-  *spread = (hi - lo) * 255.0;
-  g_free (in);
-  g_free (out);
-  return ok;
-}
-
 static gboolean
 cmd_artifacts (int argc, char **argv, GError **error)
 {
@@ -513,8 +469,7 @@ cmd_artifacts (int argc, char **argv, GError **error)
   if (!parse (ctx, flag_entries (&f, TRUE), &argc, &argv, error) || !flags_resolve (&f, error)
       || !(model = flags_model (&f, 1, error)))
     return FALSE;
-  if (model->scale > 16 || !phase_spread (model, FALSE, &flat, error)
-      || !phase_spread (model, TRUE, &ramp, error))
+  if (!tconv_checkerboard_index (model, &flat, &ramp, error))
     return FALSE;
   printf ("%s: flat %.3f gradient %.3f\ncheckerboard index=%.3f\n", model->name, flat, ramp,
           MAX (flat, ramp));

@@ -48,8 +48,9 @@ def randomize(net, scale=0.3):
     return net
 
 
-# Every layer type: strided conv + pixel_unshuffle/shuffle, all resizes, every activation.
-mixed = randomize(nn.Sequential(
+# Every layer type: strided conv + pixel_unshuffle/shuffle, all resizes, every activation,
+# and the global bicubic residual.
+mixed = tconv_export.Residual(randomize(nn.Sequential(
     nn.Conv2d(1, 8, 5, padding=2, padding_mode="reflect"), nn.PReLU(8),
     nn.Conv2d(8, 8, 3, padding=2, dilation=2, groups=2), nn.LeakyReLU(0.1),
     nn.PixelUnshuffle(2), nn.Conv2d(32, 16, 1), nn.ReLU(), nn.PixelShuffle(2),
@@ -57,7 +58,7 @@ mixed = randomize(nn.Sequential(
     nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(4, 6, 3, padding=1, padding_mode="replicate"),
     nn.PReLU(), nn.Upsample(scale_factor=2, mode="bicubic"), nn.Conv2d(6, 8, 3, stride=2, padding=1),
     nn.ConvTranspose2d(8, 1, 7, stride=2, padding=3, output_padding=1),
-))
+)), 4)
 x = torch.rand(2, 1, 12, 14)
 with torch.no_grad():
     y = mixed(x)
@@ -89,3 +90,12 @@ try:
 except tconv_export.ExportError as e:
     assert "BatchNorm2d" in str(e)
 print("fixtures written to", out)
+
+# A resize+conv twin of tiny-x2, for the plug-in's compare mode.
+tiny_rc = nn.Sequential(*[m for m in tiny[:-1]], nn.Upsample(scale_factor=2, mode="nearest"),
+                        nn.Conv2d(8, 1, 5, padding=2))
+with torch.no_grad():
+    tiny_rc[-1].weight.uniform_(-0.05, 0.05)
+    tiny_rc[-1].bias.fill_(0.5)
+tconv_export.export(tiny_rc, os.path.join(out, "tiny-rc-x2.safetensors"), name="tiny-rc-x2",
+                    training_data="random weights (test fixture)")

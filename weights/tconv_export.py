@@ -9,6 +9,7 @@
 Supported layers: Conv2d, ConvTranspose2d, ReLU, LeakyReLU, PReLU, Upsample
 (nearest/bilinear/bicubic with an integer scale_factor, align_corners False) and
 PixelShuffle / PixelUnshuffle.  Anything else is refused with a message naming it.
+A `Residual(body, scale)` (below) exports as body + bicubic upscale of the input.
 Only the standard library and torch are needed; the file holds no code.
 """
 import json
@@ -17,11 +18,25 @@ import struct
 import torch
 from torch import nn
 
-__all__ = ["export", "graph_of", "ExportError"]
+__all__ = ["export", "graph_of", "ExportError", "Residual"]
 
 
 class ExportError(ValueError):
     pass
+
+
+class Residual(nn.Module):
+    """body(x) + bicubic(x): the body learns only what bicubic upscaling misses (global
+    residual learning, as VDSR).  Exported as body's layers + an add_upscaled_input layer."""
+
+    def __init__(self, body, scale):
+        super().__init__()
+        self.body, self.scale = body, scale
+
+    def forward(self, x):
+        up = nn.functional.interpolate(x, scale_factor=self.scale, mode="bicubic",
+                                       align_corners=False)
+        return self.body(x) + up
 
 
 def _pair(v):
@@ -30,8 +45,12 @@ def _pair(v):
 
 def graph_of(module):
     """Layer list and tensors of a Sequential: ([layer dicts], {name: tensor})."""
+    if isinstance(module, Residual):
+        layers, tensors = graph_of(module.body)
+        return layers + [{"op": "add_upscaled_input"}], tensors
     if not isinstance(module, nn.Sequential):
-        raise ExportError(f"export needs a torch.nn.Sequential, got {type(module).__name__}")
+        raise ExportError(f"export needs a torch.nn.Sequential or tconv_export.Residual, "
+                          f"got {type(module).__name__}")
     layers, tensors = [], {}
 
     def tensor(name, t):
@@ -86,12 +105,13 @@ def graph_of(module):
 
 def _infer(module):
     """(input channels, scale, mode) by running the module on a small input."""
-    first = next((m for m in module if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))), None)
+    seq = module.body if isinstance(module, Residual) else module
+    first = next((m for m in seq if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))), None)
     channels = first.in_channels if first is not None else 1
     with torch.no_grad():
         out = module(torch.zeros(1, channels, 24, 24))
     scale = out.shape[-1] // 24
-    mode = "resize-conv" if any(isinstance(m, nn.Upsample) for m in module) else "transposed"
+    mode = "resize-conv" if any(isinstance(m, nn.Upsample) for m in seq) else "transposed"
     return channels, scale, mode
 
 

@@ -2,8 +2,13 @@
 
 Plain Sequentials so `weights/tconv_export.py` can export them layer by layer.
 """
-import torch
+import os
+import sys
+
 from torch import nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tconv_export import Residual  # noqa: E402
 
 D, S, M = 56, 12, 4  # FSRCNN(d=56, s=12, m=4)
 
@@ -39,9 +44,10 @@ def resize_conv_head(scale, kernel, interp="nearest"):
     return [nn.Upsample(scale_factor=scale, mode=interp), conv]
 
 
-def build(kind, scale, kernel):
+def build(kind, scale, kernel, residual=True):
     head = transposed_head(scale, kernel) if kind == "transposed" else resize_conv_head(scale, kernel)
-    return nn.Sequential(*trunk(), *head)
+    body = nn.Sequential(*trunk(), *head)
+    return Residual(body, scale) if residual else body
 
 
 def trunk_len():

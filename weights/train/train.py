@@ -88,6 +88,8 @@ def main():
     ap.add_argument("--kind", choices=["transposed", "resize-conv"], default="transposed")
     ap.add_argument("--scale", type=int, default=2)
     ap.add_argument("--kernel", type=int, default=9)
+    ap.add_argument("--plain", action="store_true",
+                    help="no global residual (plain FSRCNN, as the paper)")
     ap.add_argument("--iters", type=int, default=60000)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr-patch", type=int, default=24)
@@ -107,7 +109,7 @@ def main():
     torch.manual_seed(a.seed)
     random.seed(a.seed)
     os.makedirs(a.out, exist_ok=True)
-    model = models.build(a.kind, a.scale, a.kernel)
+    model = models.build(a.kind, a.scale, a.kernel, residual=not a.plain)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     start = 0
     ckpt_path = os.path.join(a.out, "ckpt.pt")

@@ -5,12 +5,12 @@
 set -e
 here=$(dirname "$0")
 runs=${1:-$here/runs}
-t() { /usr/bin/python3 "$here/train.py" "$@"; }
-t --kind transposed  --scale 2 --kernel 9  --iters 20000 --out "$runs/fsrcnn-x2"
-t --kind transposed  --scale 3 --kernel 9  --iters 4000 --lr 5e-4 --init "$runs/fsrcnn-x2" --out "$runs/fsrcnn-x3"
-t --kind transposed  --scale 4 --kernel 9  --iters 4000 --lr 5e-4 --init "$runs/fsrcnn-x2" --out "$runs/fsrcnn-x4"
-t --kind resize-conv --scale 2 --kernel 9  --iters 3000 --lr 5e-4 --init "$runs/fsrcnn-x2" --out "$runs/rc-x2"
-t --kind transposed  --scale 2 --kernel 8  --iters 3000 --lr 5e-4 --init "$runs/fsrcnn-x2" --out "$runs/even-x2"
-t --kind transposed  --scale 4 --kernel 8  --iters 3000 --lr 5e-4 --init "$runs/fsrcnn-x4" --out "$runs/even-x4"
-t --kind resize-conv --scale 3 --kernel 9  --iters 3000 --lr 5e-4 --init "$runs/fsrcnn-x3" --out "$runs/rc-x3"
-t --kind resize-conv --scale 4 --kernel 9  --iters 3000 --lr 5e-4 --init "$runs/fsrcnn-x4" --out "$runs/rc-x4"
+t() { /usr/bin/python3 "$here/train.py" --ckpt-every 500 "$@"; }
+t --kind transposed  --scale 2 --kernel 9 --iters 8000 --out "$runs/fsrcnn-x2"
+t --kind transposed  --scale 3 --kernel 9 --iters 2000 --lr 5e-4 --init "$runs/fsrcnn-x2" --out "$runs/fsrcnn-x3"
+t --kind transposed  --scale 4 --kernel 9 --iters 2000 --lr 5e-4 --init "$runs/fsrcnn-x2" --out "$runs/fsrcnn-x4"
+t --kind resize-conv --scale 2 --kernel 9 --iters 1500 --lr 5e-4 --init "$runs/fsrcnn-x2" --out "$runs/rc-x2"
+t --kind transposed  --scale 2 --kernel 8 --iters 1500 --lr 5e-4 --init "$runs/fsrcnn-x2" --out "$runs/even-x2"
+t --kind transposed  --scale 4 --kernel 8 --iters 1500 --lr 5e-4 --init "$runs/fsrcnn-x4" --out "$runs/even-x4"
+t --kind resize-conv --scale 3 --kernel 9 --iters 1500 --lr 5e-4 --init "$runs/fsrcnn-x3" --out "$runs/rc-x3"
+t --kind resize-conv --scale 4 --kernel 9 --iters 1500 --lr 5e-4 --init "$runs/fsrcnn-x4" --out "$runs/rc-x4"

@@ -1,0 +1,110 @@
+#include <math.h>
+
+#include "artifacts.h"
+#include "engine.h"
+
+static gboolean
+phase_spread (const TconvModel *model, gboolean ramp, double *spread, GError **error)
+{
+  const int      n = 64, s = model->scale;
+  TconvImageInfo info = { n, n, model->color == TCONV_COLOR_ALL ? model->channels : 1 };
+  int            ow, oh;
+  double         lo = INFINITY, hi = -INFINITY;
+
+  if (!tconv_engine_output_size (model, n, n, &ow, &oh, error))
+    return FALSE;
+  double *sum = g_new0 (double, (gsize) s * s);
+  int    *count = g_new0 (int, (gsize) s * s);
+  float  *in = g_new (float, (gsize) n * n * info.channels);
+  float  *out = g_new (float, (gsize) ow * oh * info.channels);
+  /* slope a per input pixel along x + y, 0.5 at the centre */
+  const double a = ramp ? 0.3 / n : 0.0;
+  for (int y = 0; y < n; y++)
+    for (int x = 0; x < n; x++)
+      for (int c = 0; c < info.channels; c++)
+        in[((gsize) y * n + x) * info.channels + c] = 0.5 + a * ((x - n / 2.0) + (y - n / 2.0)) / 2;
+
+  gboolean  ok = tconv_engine_run_pixels (model, &info, in, out, NULL, error);
+  const int margin = 12 * s; /* well clear of border effects */
+  for (int y = margin; ok && y < MIN (oh, n * s) - margin; y++)
+    for (int x = margin; x < MIN (ow, n * s) - margin; x++)
+      {
+        /* output pixel X sits at input coordinate (X + 0.5)/s - 0.5 */
+        double u = (x + 0.5) / s - 0.5, v = (y + 0.5) / s - 0.5;
+        double ideal = 0.5 + a * ((u - n / 2.0) + (v - n / 2.0)) / 2;
+        sum[(y % s) * s + x % s] += out[((gsize) y * ow + x) * info.channels] - ideal;
+        count[(y % s) * s + x % s]++;
+      }
+  for (int i = 0; ok && i < s * s; i++)
+    if (count[i])
+      {
+        lo = MIN (lo, sum[i] / count[i]);
+        hi = MAX (hi, sum[i] / count[i]);
+      }
+  *spread = ok && hi >= lo ? (hi - lo) * 255.0 : 0.0;
+  g_free (sum);
+  g_free (count);
+  g_free (in);
+  g_free (out);
+  return ok;
+}
+
+gboolean
+tconv_checkerboard_index (const TconvModel *model, double *flat, double *ramp, GError **error)
+{
+  return phase_spread (model, FALSE, flat, error) && phase_spread (model, TRUE, ramp, error);
+}
+
+void
+tconv_checkerboard_map (const float *plane, int w, int h, int s, int radius, float gain,
+                        float *map)
+{
+  const int cw = (w + s - 1) / s, ch = (h + s - 1) / s;
+  /* per cell and phase: sum and count of the pixels of that phase in the cell */
+  double   *sum = g_new0 (double, (gsize) cw * ch * s * s);
+  int      *cnt = g_new0 (int, (gsize) cw * ch * s * s);
+  double   *phase_mean = g_new (double, (gsize) s * s);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        gsize k = ((gsize) (y / s) * cw + x / s) * s * s + (y % s) * s + x % s;
+        sum[k] += plane[(gsize) y * w + x];
+        cnt[k]++;
+      }
+  for (int cy = 0; cy < ch; cy++)
+    for (int cx = 0; cx < cw; cx++)
+      {
+        double all = 0.0;
+        int    phases = 0;
+        for (int p = 0; p < s * s; p++)
+          {
+            double ps = 0.0;
+            int    pn = 0;
+            for (int j = MAX (0, cy - radius); j <= MIN (ch - 1, cy + radius); j++)
+              for (int i = MAX (0, cx - radius); i <= MIN (cw - 1, cx + radius); i++)
+                {
+                  ps += sum[((gsize) j * cw + i) * s * s + p];
+                  pn += cnt[((gsize) j * cw + i) * s * s + p];
+                }
+            phase_mean[p] = pn ? ps / pn : NAN;
+            if (pn)
+              {
+                all += phase_mean[p];
+                phases++;
+              }
+          }
+        all /= MAX (phases, 1);
+        for (int py = 0; py < s; py++)
+          for (int px = 0; px < s; px++)
+            {
+              int y = cy * s + py, x = cx * s + px;
+              if (y < h && x < w)
+                map[(gsize) y * w + x] =
+                  CLAMP (0.5f + gain * (float) (phase_mean[py * s + px] - all), 0.0f, 1.0f);
+            }
+      }
+  g_free (sum);
+  g_free (cnt);
+  g_free (phase_mean);
+}

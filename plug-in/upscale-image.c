@@ -1,0 +1,305 @@
+/* tconv GIMP plug-in — the work: read every layer, compute its upscaled pixels
+ * (reporting progress), and only then change the image in one undo group.  GIMP
+ * cancels a plug-in by killing it, so nothing may change before all is computed. */
+#include "artifacts.h"
+#include "tconv-gegl.h"
+#include "tconv-plugin.h"
+
+typedef struct
+{
+  GimpLayer  *layer;
+  GeglBuffer *result; /* scale * size, in the layer's own format */
+} Job;
+
+typedef struct
+{
+  double done, total; /* pixels */
+  double current;     /* pixels of the layer being computed */
+} Progress;
+
+static void
+on_progress (gpointer data, double fraction)
+{
+  Progress *p = data;
+  gimp_progress_update ((p->done + fraction * p->current) / p->total);
+}
+
+/* Leaf layers (inside groups too), top to bottom. */
+static void
+collect_layers (GimpItem **items, GPtrArray *out)
+{
+  for (int i = 0; items && items[i]; i++)
+    {
+      if (gimp_item_is_group (items[i]))
+        {
+          GimpItem **children = gimp_item_get_children (items[i]);
+          collect_layers (children, out);
+          g_free (children);
+        }
+      else
+        g_ptr_array_add (out, items[i]);
+    }
+}
+
+/* The model for these settings and a drawable's channel count (kernels depend on it). */
+static TconvModel *
+model_for (const TconvSettings *s, GimpDrawable *drawable, GError **error)
+{
+  int channels = tconv_gegl_channels (gimp_drawable_get_format (drawable));
+  return tconv_settings_model (s, channels, tconv_installed_models (), error);
+}
+
+/* Computes one drawable into a new buffer of scale * its size. */
+static GeglBuffer *
+compute (const TconvModel *model, GimpDrawable *drawable, int scale, const TconvSettings *s,
+         Progress *progress, GError **error)
+{
+  g_autoptr (GeglBuffer) in = gimp_drawable_get_buffer (drawable);
+  int             w = gimp_drawable_get_width (drawable), h = gimp_drawable_get_height (drawable);
+  GeglBuffer     *out = gegl_buffer_new (GEGL_RECTANGLE (0, 0, w * scale, h * scale),
+                                         gimp_drawable_get_format (drawable));
+  TconvRunOptions options = { s->tile_size, s->threads, on_progress, progress, NULL };
+
+  progress->current = (double) w * h;
+  if (!tconv_gegl_upscale (model, in, out, &options, error))
+    {
+      g_object_unref (out);
+      return NULL;
+    }
+  progress->done += progress->current;
+  return out;
+}
+
+static gboolean
+check_size (GimpImage *image, int scale, GError **error)
+{
+  gint64 w = (gint64) gimp_image_get_width (image) * scale;
+  gint64 h = (gint64) gimp_image_get_height (image) * scale;
+
+  if (w > GIMP_MAX_IMAGE_SIZE || h > GIMP_MAX_IMAGE_SIZE)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_TOO_LARGE,
+                   _("The result would be %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT
+                     " pixels; GIMP's limit is %d per side."),
+                   w, h, GIMP_MAX_IMAGE_SIZE);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+write_result (GimpDrawable *drawable, GeglBuffer *result)
+{
+  g_autoptr (GeglBuffer) shadow = gimp_drawable_get_shadow_buffer (drawable);
+  gegl_buffer_copy (result, NULL, GEGL_ABYSS_NONE, shadow, NULL);
+  gegl_buffer_flush (shadow);
+  gimp_drawable_merge_shadow (drawable, TRUE);
+  gimp_drawable_update (drawable, 0, 0, gimp_drawable_get_width (drawable),
+                        gimp_drawable_get_height (drawable));
+}
+
+GimpImage *
+tconv_upscale_image (GimpImage *image, const TconvSettings *s, TconvOutput output,
+                     GError **error)
+{
+  g_autoptr (GPtrArray) layers = g_ptr_array_new ();
+  GArray     *jobs = g_array_new (FALSE, TRUE, sizeof (Job));
+  GimpLayer **top = gimp_image_get_layers (image);
+  TconvModel *model = NULL;
+  Progress    progress = { 0 };
+  GimpImage  *target = NULL;
+  int         scale = 0, model_channels = 0;
+
+  collect_layers ((GimpItem **) top, layers);
+  g_free (top);
+  for (guint i = 0; i < layers->len; i++)
+    progress.total += (double) gimp_drawable_get_width (layers->pdata[i])
+                      * gimp_drawable_get_height (layers->pdata[i]);
+  progress.total = MAX (progress.total, 1.0);
+  gimp_progress_init (_("Upscaling with transposed convolution"));
+
+  /* 1. compute, touching nothing */
+  for (guint i = 0; i < layers->len; i++)
+    {
+      GimpDrawable *d = layers->pdata[i];
+      int           channels = tconv_gegl_channels (gimp_drawable_get_format (d));
+      if (model == NULL || (model->mode == TCONV_MODE_KERNEL && channels != model_channels))
+        {
+          tconv_model_free (model);
+          if (!(model = model_for (s, d, error)))
+            goto fail;
+          model_channels = channels;
+          scale = model->scale;
+          if (!check_size (image, scale, error))
+            goto fail;
+        }
+      Job job = { GIMP_LAYER (d), compute (model, d, scale, s, &progress, error) };
+      if (job.result == NULL)
+        goto fail;
+      g_array_append_val (jobs, job);
+    }
+  if (scale == 0) /* no layers: still validate the settings */
+    {
+      TconvModel *m = tconv_settings_model (s, 3, tconv_installed_models (), error);
+      if (m == NULL)
+        goto fail;
+      scale = m->scale;
+      tconv_model_free (m);
+    }
+
+  /* 2. apply: GIMP scales everything (offsets, masks, channels, paths, selection) with
+   *    cubic interpolation, then each layer receives the network's pixels. */
+  target = output == TCONV_OUTPUT_NEW_IMAGE ? gimp_image_duplicate (image) : image;
+  if (target != image)
+    {
+      /* the duplicate's layers are in the same order as the original's */
+      g_autoptr (GPtrArray) copies = g_ptr_array_new ();
+      GimpLayer **dup_top = gimp_image_get_layers (target);
+      collect_layers ((GimpItem **) dup_top, copies);
+      g_free (dup_top);
+      for (guint i = 0; i < jobs->len && i < copies->len; i++)
+        g_array_index (jobs, Job, i).layer = copies->pdata[i];
+    }
+  gimp_image_undo_group_start (target);
+  gimp_context_push ();
+  gimp_context_set_interpolation (GIMP_INTERPOLATION_CUBIC);
+  gimp_image_scale (target, gimp_image_get_width (image) * scale,
+                    gimp_image_get_height (image) * scale);
+  for (guint i = 0; i < jobs->len; i++)
+    write_result (GIMP_DRAWABLE (g_array_index (jobs, Job, i).layer),
+                  g_array_index (jobs, Job, i).result);
+  gimp_context_pop ();
+  gimp_image_undo_group_end (target);
+  gimp_progress_update (1.0);
+
+fail:
+  for (guint i = 0; i < jobs->len; i++)
+    g_object_unref (g_array_index (jobs, Job, i).result);
+  g_array_free (jobs, TRUE);
+  tconv_model_free (model);
+  return target;
+}
+
+/* ---- compare ----------------------------------------------------------------------- */
+
+static GimpImageType
+layer_type (GimpDrawable *d)
+{
+  gboolean alpha = gimp_drawable_has_alpha (d);
+  if (gimp_drawable_is_gray (d))
+    return alpha ? GIMP_GRAYA_IMAGE : GIMP_GRAY_IMAGE;
+  return alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE;
+}
+
+static GimpLayer *
+add_layer (GimpImage *image, const char *name, GimpImageType type, GeglBuffer *pixels)
+{
+  const GeglRectangle *r = gegl_buffer_get_extent (pixels);
+  GimpLayer *layer = gimp_layer_new (image, name, r->width, r->height, type, 100.0,
+                                     GIMP_LAYER_MODE_NORMAL);
+  gimp_image_insert_layer (image, layer, NULL, 0);
+  g_autoptr (GeglBuffer) dst = gimp_drawable_get_buffer (GIMP_DRAWABLE (layer));
+  gegl_buffer_copy (pixels, NULL, GEGL_ABYSS_NONE, dst, NULL);
+  gegl_buffer_flush (dst);
+  return layer;
+}
+
+/* GIMP's own scaling of the drawable, as a layer of `image`. */
+static void
+add_gimp_scaled (GimpImage *image, GimpDrawable *drawable, int scale,
+                 GimpInterpolationType interp, const char *name)
+{
+  GimpLayer *layer = gimp_layer_new_from_drawable (drawable, image);
+  gimp_image_insert_layer (image, layer, NULL, 0);
+  gimp_layer_set_offsets (layer, 0, 0);
+  gimp_context_push ();
+  gimp_context_set_interpolation (interp);
+  gimp_layer_scale (layer, gimp_drawable_get_width (drawable) * scale,
+                    gimp_drawable_get_height (drawable) * scale, TRUE);
+  gimp_context_pop ();
+  gimp_item_set_name (GIMP_ITEM (layer), name);
+}
+
+/* Checkerboard map of a result: its first channel through tconv_checkerboard_map. */
+static GeglBuffer *
+checkerboard_layer (GeglBuffer *result, int scale)
+{
+  const GeglRectangle *r = gegl_buffer_get_extent (result);
+  gsize                n = (gsize) r->width * r->height;
+  float               *plane = g_new (float, n), *map = g_new (float, n);
+  GeglBuffer          *out = gegl_buffer_new (r, babl_format ("Y' float"));
+
+  gegl_buffer_get (result, r, 1.0, babl_format ("Y' float"), plane, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
+  tconv_checkerboard_map (plane, r->width, r->height, scale, 3, 16.0f, map);
+  gegl_buffer_set (out, r, 0, babl_format ("Y' float"), map, GEGL_AUTO_ROWSTRIDE);
+  g_free (plane);
+  g_free (map);
+  return out;
+}
+
+/* The comparison image, from the two computed results. */
+static GimpImage *
+compare_image (GimpImage *image, GimpDrawable *drawable, const TconvModel *mt,
+               const TconvModel *mr, GeglBuffer *rt, GeglBuffer *rr)
+{
+  const int scale = mt->scale;
+  g_autoptr (GeglBuffer) map = checkerboard_layer (rt, scale);
+  g_autofree char *name_t = g_strdup_printf (_("Transposed convolution (%s)"), mt->name);
+  g_autofree char *name_r = g_strdup_printf (_("Resize + convolution (%s)"), mr->name);
+  g_autofree char *name_m = g_strdup_printf (_("Checkerboard map of %s (x16)"), mt->name);
+  GimpImage *out = gimp_image_new_with_precision (gimp_drawable_get_width (drawable) * scale,
+                                                  gimp_drawable_get_height (drawable) * scale,
+                                                  gimp_drawable_is_gray (drawable) ? GIMP_GRAY
+                                                                                   : GIMP_RGB,
+                                                  gimp_image_get_precision (image));
+
+  gimp_image_undo_disable (out);
+  add_gimp_scaled (out, drawable, scale, GIMP_INTERPOLATION_CUBIC, _("GIMP cubic"));
+  add_gimp_scaled (out, drawable, scale, GIMP_INTERPOLATION_NOHALO, _("GIMP NoHalo"));
+  add_layer (out, name_r, layer_type (drawable), rr);
+  add_layer (out, name_t, layer_type (drawable), rt);
+  add_layer (out, name_m, gimp_drawable_is_gray (drawable) ? GIMP_GRAY_IMAGE : GIMP_RGB_IMAGE,
+             map);
+  gimp_image_undo_enable (out);
+  return out;
+}
+
+GimpImage *
+tconv_compare (GimpImage *image, GimpDrawable *drawable, const TconvSettings *s, GError **error)
+{
+  TconvSettings transposed = *s, resize_conv = *s;
+  TconvModel   *mt = NULL, *mr = NULL;
+  GeglBuffer   *rt = NULL, *rr = NULL;
+  GimpImage    *out = NULL;
+  Progress      progress = { 0 };
+
+  transposed.mode = TCONV_MODE_TRANSPOSED;
+  resize_conv.mode = TCONV_MODE_RESIZE_CONV;
+  resize_conv.kernel = 0; /* the resize+conv twin of that scale, whatever its kernel */
+  resize_conv.model = NULL;
+  progress.total = 2.0 * gimp_drawable_get_width (drawable) * gimp_drawable_get_height (drawable);
+  gimp_progress_init (_("Comparing upscaling methods"));
+
+  if (!(mt = model_for (&transposed, drawable, error))
+      || !(mr = model_for (&resize_conv, drawable, error)))
+    goto done;
+  if (mt->scale != mr->scale)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   _("The models upscale by %d and %d; compare needs one scale."), mt->scale,
+                   mr->scale);
+      goto done;
+    }
+  if ((rt = compute (mt, drawable, mt->scale, s, &progress, error))
+      && (rr = compute (mr, drawable, mr->scale, s, &progress, error)))
+    out = compare_image (image, drawable, mt, mr, rt, rr);
+  gimp_progress_update (1.0);
+
+done:
+  g_clear_object (&rt);
+  g_clear_object (&rr);
+  tconv_model_free (mt);
+  tconv_model_free (mr);
+  return out;
+}

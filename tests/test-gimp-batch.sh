@@ -1,0 +1,72 @@
+#!/bin/sh
+# GIMP batch mode, as a user runs it: the plug-in installed in an isolated profile
+# (GIMP3_DIRECTORY), called from gimp-console through Script-Fu and Python-Fu.
+#   test-gimp-batch.sh PLUG-IN TCONV-CLI PNG-DIFF
+set -u
+plugin=$1 cli=$2 pngdiff=$3
+data=$TCONV_TEST_DATA
+work=$(mktemp -d /tmp/tconv-gimp-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export GIMP3_DIRECTORY="$work/profile" TCONV_MODEL_PATH="$data/models" XDG_DATA_HOME="$work/xdg"
+export TCONV_WORK="$work" TCONV_TEST_DATA="$data"
+mkdir -p "$GIMP3_DIRECTORY/plug-ins/tconv"
+cp "$plugin" "$GIMP3_DIRECTORY/plug-ins/tconv/tconv"
+
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
+gimp() { # INTERPRETER SCRIPT: output in $work/out, exit status returned
+  gimp-console-3.0 -i -n -d -f --quit --batch-interpreter="$1" -b "$2" >"$work/out" 2>&1
+}
+# same_as_cli FILE: FILE has the size and pixels of the CLI's result (within 1/255)
+same_as_cli() {
+  set -- $("$pngdiff" "$work/cli.png" "$1")
+  [ "$1" = "$2" ] && [ "$1" = 512x512 ] && awk "BEGIN { exit !($3 <= 1.0) }"
+}
+
+in="$data/Set5/img_003.png"
+"$cli" upscale "$in" "$work/cli.png" --quiet || not_ok "CLI upscale"
+
+gimp plug-in-script-fu-eval "
+  (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE \"$in\")))
+         (drawables (car (gimp-image-get-selected-drawables image))))
+    (plug-in-tconv-upscale RUN-NONINTERACTIVE image drawables
+      \"transposed\" 2 0 -1 -1 1 \"bicubic\" \"\" \"in-place\" 0 0)
+    (gimp-file-save RUN-NONINTERACTIVE image \"$work/sf.png\" -1))"
+if [ $? -eq 0 ] && same_as_cli "$work/sf.png"; then ok "script-fu upscale equals tconv upscale"
+else not_ok "script-fu upscale equals tconv upscale"; cat "$work/out"; "$pngdiff" "$work/cli.png" "$work/sf.png"; fi
+
+gimp python-fu-eval "exec(open('$(dirname "$0")/gimp-batch.py').read())"
+status=$?
+if [ $status -eq 0 ] && same_as_cli "$work/py.png"; then ok "python-fu upscale equals tconv upscale"
+else not_ok "python-fu upscale equals tconv upscale"; cat "$work/out"; fi
+layers=$(grep -c '^compare layer:' "$work/out")
+if grep -q 'compare size 512 512' "$work/out" && [ "$layers" -eq 5 ] \
+   && grep -q 'compare layer: Transposed convolution (tiny-x2)' "$work/out" \
+   && grep -q 'compare layer: Resize + convolution (tiny-rc-x2)' "$work/out" \
+   && grep -q 'compare layer: GIMP NoHalo' "$work/out" \
+   && grep -q 'compare layer: GIMP cubic' "$work/out" \
+   && grep -q 'compare layer: Checkerboard map' "$work/out"; then ok "compare mode makes its five layers"
+else not_ok "compare mode makes its five layers"; cat "$work/out"; fi
+
+gimp plug-in-script-fu-eval "
+  (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE \"$in\")))
+         (drawables (car (gimp-image-get-selected-drawables image))))
+    (plug-in-tconv-upscale RUN-NONINTERACTIVE image drawables
+      \"resize-conv\" 5 0 -1 -1 1 \"bicubic\" \"\" \"in-place\" 0 0))"
+if [ $? -ne 0 ] && grep -q 'no resize-conv model for scale 5; installed: resize-conv x2' "$work/out"
+then ok "invalid combination is a calling error naming what is installed"
+else not_ok "invalid combination is a calling error naming what is installed"; cat "$work/out"; fi
+
+gimp plug-in-script-fu-eval "
+  (let* ((image (car (gimp-image-new 16 16 INDEXED)))
+         (layer (car (gimp-layer-new image \"l\" 16 16 INDEXED-IMAGE 100 LAYER-MODE-NORMAL))))
+    (gimp-image-insert-layer image layer 0 0)
+    (plug-in-tconv-upscale RUN-NONINTERACTIVE image (vector layer)
+      \"transposed\" 2 0 -1 -1 1 \"bicubic\" \"\" \"in-place\" 0 0))"
+if [ $? -ne 0 ] && grep -q 'Indexed images cannot be upscaled' "$work/out"
+then ok "indexed image is refused with the message"
+else not_ok "indexed image is refused with the message"; cat "$work/out"; fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
