@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+"""Evaluate the trained runs in PyTorch and export them as shipped model files.
+
+    /usr/bin/python3 weights/train/export_all.py [RUNS_DIR]
+
+For each run in SHIPPED that has a model.pt: Y-PSNR on Set5 and Set14 with the
+standard protocol (the same as `tconv eval`), then weights/models/NAME.safetensors
+with the graph, training facts and these PyTorch-side numbers.
+"""
+import os
+import sys
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, ".."))
+import models  # noqa: E402
+import tconv_export  # noqa: E402
+from train import DATASETS, evaluate  # noqa: E402
+
+# run folder -> (shipped name, kind, scale, kernel)
+SHIPPED = {
+    "fsrcnn-x2": ("fsrcnn-x2", "transposed", 2, 9),
+    "fsrcnn-x3": ("fsrcnn-x3", "transposed", 3, 9),
+    "fsrcnn-x4": ("fsrcnn-x4", "transposed", 4, 9),
+    "even-x2": ("fsrcnn-k8-x2", "transposed", 2, 8),
+    "even-x4": ("fsrcnn-k8-x4", "transposed", 4, 8),
+    "rc-x2": ("fsrcnn-rc-x2", "resize-conv", 2, 9),
+    "rc-x3": ("fsrcnn-rc-x3", "resize-conv", 3, 9),
+    "rc-x4": ("fsrcnn-rc-x4", "resize-conv", 4, 9),
+}
+
+
+def main():
+    runs = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "runs")
+    out_dir = os.path.join(HERE, "..", "models")
+    os.makedirs(out_dir, exist_ok=True)
+    torch.set_num_threads(2)
+    for run, (name, kind, scale, kernel) in SHIPPED.items():
+        path = os.path.join(runs, run, "model.pt")
+        if not os.path.exists(path):
+            print(f"{run}: not trained yet, skipped")
+            continue
+        model = models.build(kind, scale, kernel)
+        model.load_state_dict(torch.load(path))
+        model.eval()
+        psnr = {s: round(evaluate(model, scale, os.path.join(DATASETS, "test", s)), 3)
+                for s in ("Set5", "Set14")}
+        description = ("FSRCNN(56,12,4) with a global bicubic residual; "
+                       + (f"{kernel}x{kernel} transposed convolution, stride {scale}"
+                          if kind == "transposed" else
+                          f"nearest resize x{scale} then a {kernel}x{kernel} convolution "
+                          "(Odena et al. 2016)"))
+        tconv_export.export(
+            model, os.path.join(out_dir, name + ".safetensors"), name=name, scale=scale,
+            mode=kind, color="y", description=description,
+            training_data="T91 + BSD200 (random 24px LR crops, flips, rotations, "
+                          "0.6/0.8 downscaled copies); LR by MATLAB-compatible bicubic",
+            pytorch_psnr_y=psnr, parameters=models.param_count(model))
+        print(f"{name}: Set5 {psnr['Set5']:.2f} dB, Set14 {psnr['Set14']:.2f} dB (PyTorch)",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
