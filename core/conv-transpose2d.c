@@ -116,6 +116,19 @@ tconv_conv_transpose2d_shape (const TconvTensor *input, const TconvTensor *weigh
                               &(gsize) { 0 }, error);
 }
 
+int
+tconv_conv_transpose2d_taps (int o, int in, int kernel, int stride, int padding, int dilation)
+{
+  int n = 0;
+
+  for (int k = 0; k < kernel; k++)
+    {
+      gint64 pos = (gint64) o + padding - (gint64) k * dilation;
+      n += pos >= 0 && pos % stride == 0 && pos / stride < in;
+    }
+  return n;
+}
+
 /* The taps of one axis: for output o, the pairs (kernel index, input index) that
  * reach it, stored as first[o] .. first[o+1] in `tap`. */
 typedef struct
@@ -140,7 +153,7 @@ axis_taps (int out_len, int in_len, int kernel, int stride, int padding, int dil
           gint64 pos = (gint64) o + padding - (gint64) k * dilation;
 
           if (pos < 0 || pos % stride != 0 || pos / stride >= in_len)
-            continue; /* lands on an inserted zero or outside the input */
+            continue; /* lands on an inserted zero or outside the input (see _taps above) */
           t.k[n] = k;
           t.i[n] = (int) (pos / stride);
           n++;

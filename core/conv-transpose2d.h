@@ -24,6 +24,13 @@ gboolean tconv_conv_transpose2d_output_len (int in, int kernel, int stride, int 
                                             int output_padding, int dilation, int *out,
                                             GError **error);
 
+/* How many kernel taps reach output index `o` along one axis for an input of `in`:
+ * the k with (o + padding - k*dilation) divisible by stride and inside the input.
+ * Away from the borders it depends only on the phase (o + padding) mod stride; phases
+ * with different counts are the checkerboard. */
+int tconv_conv_transpose2d_taps (int o, int in, int kernel, int stride, int padding,
+                                 int dilation);
+
 /* PyTorch's `output_size=` argument: the output_padding that makes the output `wanted`
  * long, which must lie in [min, min + stride - 1] where min is the length with
  * output_padding 0. */

@@ -178,7 +178,7 @@ run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image, GimpDrawa
   if (run_mode == GIMP_RUN_INTERACTIVE)
     {
 #ifdef TCONV_HAVE_UI
-      if (!tconv_dialog_run (procedure, config, image, drawables))
+      if (!tconv_dialog_run (procedure, config, image, drawables, tconv_installed_models ()))
         return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL, NULL);
 #endif
     }

@@ -79,9 +79,8 @@ check_size (GimpImage *image, int scale, GError **error)
   if (w > GIMP_MAX_IMAGE_SIZE || h > GIMP_MAX_IMAGE_SIZE)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_TOO_LARGE,
-                   _("The result would be %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT
-                     " pixels; GIMP's limit is %d per side."),
-                   w, h, GIMP_MAX_IMAGE_SIZE);
+                   _("The result would be %d x %d px; GIMP's limit is 524288 per side."),
+                   (int) MIN (w, G_MAXINT), (int) MIN (h, G_MAXINT));
       return FALSE;
     }
   return TRUE;

@@ -4,4 +4,5 @@
 #include <libgimp/gimp.h>
 
 gboolean tconv_dialog_run (GimpProcedure *procedure, GimpProcedureConfig *config,
-                           GimpImage *image, GimpDrawable **drawables);
+                           GimpImage *image, GimpDrawable **drawables,
+                           const char *installed_models);
