@@ -79,9 +79,8 @@ tconv_conv2d_shape (const TconvTensor *input, const TconvTensor *weight, int bia
                               error);
 }
 
-/* Input index for a padded position i, or -1 where the padding is zero. */
-static int
-pad_index (int i, int len, TconvPaddingMode mode)
+int
+tconv_pad_index (int i, int len, TconvPaddingMode mode)
 {
   if (i >= 0 && i < len)
     return i;
@@ -107,7 +106,7 @@ tap_map (int out_len, int k, int in_len, int stride, int pad, int dil, TconvPadd
 
   for (int o = 0; o < out_len; o++)
     for (int t = 0; t < k; t++)
-      map[(gsize) o * k + t] = pad_index (o * stride - pad + t * dil, in_len, mode);
+      map[(gsize) o * k + t] = tconv_pad_index (o * stride - pad + t * dil, in_len, mode);
   return map;
 }
 

@@ -22,6 +22,10 @@ typedef struct
   TconvPaddingMode padding_mode;
 } TconvConv2dParams;
 
+/* The input index that padded position i (may be < 0 or >= len) reads, or -1 where
+ * the padding is zero. */
+int tconv_pad_index (int i, int len, TconvPaddingMode mode);
+
 /* stride 1, padding 0, dilation 1, groups 1, zeros */
 TconvConv2dParams tconv_conv2d_params_default (void);
 

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "activation.h"
+#include "fast-conv.h"
 #include "graph.h"
 #include "tconv-error.h"
 
@@ -87,14 +88,17 @@ run_layer (const TconvLayer *l, const TconvTensor *input, Activation *x, GError 
       ok = tconv_conv2d_shape (&x->t, &l->weight, l->bias ? l->out_channels : -1, &l->conv,
                                &next, error)
            && tconv_tensor_alloc (&next, "conv2d output", error)
-           && tconv_conv2d (&x->t, &l->weight, l->bias, l->out_channels, &l->conv, &next, error);
+           && (tconv_fast_conv2d (&x->t, &l->weight, l->bias, &l->conv, &next)
+               || tconv_conv2d (&x->t, &l->weight, l->bias, l->out_channels, &l->conv, &next,
+                                error));
       break;
     case TCONV_LAYER_CONV_TRANSPOSE2D:
       ok = tconv_conv_transpose2d_shape (&x->t, &l->weight, l->bias ? l->out_channels : -1,
                                          &l->transposed, &next, error)
            && tconv_tensor_alloc (&next, "conv_transpose2d output", error)
-           && tconv_conv_transpose2d (&x->t, &l->weight, l->bias, l->out_channels,
-                                      &l->transposed, &next, error);
+           && (tconv_fast_conv_transpose2d (&x->t, &l->weight, l->bias, &l->transposed, &next)
+               || tconv_conv_transpose2d (&x->t, &l->weight, l->bias, l->out_channels,
+                                          &l->transposed, &next, error));
       break;
     case TCONV_LAYER_RESIZE:
       next = (TconvTensor) { x->t.n, x->t.c, x->t.h * l->resize.factor,
