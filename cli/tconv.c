@@ -494,6 +494,16 @@ static const Command COMMANDS[] = {
   { "artifacts", cmd_artifacts, "[--model M | kernel flags] checkerboard index" },
 };
 
+/* GEGL's loaders warn on stderr about files they cannot read; tconv reports those
+ * itself, in one line. */
+static void
+quiet_log (const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
+{
+  (void) domain, (void) data;
+  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+    fprintf (stderr, "tconv: %s\n", message);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -510,6 +520,8 @@ main (int argc, char **argv)
         fprintf (stderr, "  tconv %-9s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
       return argc > 1 && strcmp (argv[1], "--help") != 0 ? 1 : 0;
     }
+  if (!g_getenv ("TCONV_VERBOSE"))
+    g_log_set_default_handler (quiet_log, NULL);
   gegl_init (NULL, NULL);
   /* Keep big images in bounded memory: GEGL swaps tiles beyond this cache to disk. */
   g_object_set (gegl_config (), "tile-cache-size", (guint64) 256 << 20, NULL);

@@ -57,6 +57,16 @@ gboolean
 tconv_engine_output_size (const TconvModel *model, int width, int height, int *out_width,
                           int *out_height, GError **error)
 {
+  int halo, align;
+
+  tconv_graph_tiling (model, &halo, &align);
+  if (width % align != 0 || height % align != 0)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "model %s needs width and height divisible by %d; the image is %dx%d",
+                   model->name, align, width, height);
+      return FALSE;
+    }
   return tconv_model_output_len (model, 1, width, out_width, error)
          && tconv_model_output_len (model, 0, height, out_height, error);
 }
@@ -349,6 +359,7 @@ tconv_engine_run (const TconvModel *model, const TconvImageInfo *info, TconvRead
   if (!tconv_engine_output_size (model, info->width, info->height, &job.out_w, &job.out_h,
                                  error))
     return FALSE;
+  tconv_graph_tiling (model, &job.halo, &align);
   job.model = model;
   job.info = info;
   job.options = options;
@@ -357,7 +368,6 @@ tconv_engine_run (const TconvModel *model, const TconvImageInfo *info, TconvRead
   job.write = write;
   job.write_data = write_data;
   job.scale = model->scale;
-  tconv_graph_tiling (model, &job.halo, &align);
   job.halo = (job.halo + align - 1) / align * align;
   job.tile = options->tile_size ? options->tile_size : tconv_engine_auto_tile (model);
   job.tile = MAX (align, (job.tile + align - 1) / align * align);

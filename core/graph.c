@@ -197,11 +197,23 @@ layer_geometry (const TconvLayer *l, int *reach, int *num, int *den)
     }
 }
 
+static gint64
+gcd64 (gint64 a, gint64 b)
+{
+  while (b)
+    {
+      gint64 t = a % b;
+      a = b;
+      b = t;
+    }
+  return a;
+}
+
 void
 tconv_graph_tiling (const TconvModel *model, int *halo, int *align)
 {
-  /* Cumulative resolution relative to the model input, as num/den. */
-  gint64 num = 1, den = 1, reach_sum_den = 0;
+  /* Resolution relative to the model input, num/den, before each layer. */
+  gint64 num = 1, den = 1, need = 1;
   double halo_px = 0.0;
 
   for (int i = 0; i < model->n_layers; i++)
@@ -211,10 +223,19 @@ tconv_graph_tiling (const TconvModel *model, int *halo, int *align)
       if (model->layers[i].kind == TCONV_LAYER_ADD_UPSCALED_INPUT)
         halo_px += 3; /* bicubic of the model input itself */
       halo_px += (double) reach * den / num; /* reach in this layer's pixels -> input pixels */
+      if (ld > 1)
+        {
+          /* this layer's input, in * num/den, must be a multiple of ld (and a crop must
+           * start on one): in must be a multiple of ld*den / gcd (num, ld*den) */
+          gint64 m = (gint64) ld * den / gcd64 (num, (gint64) ld * den);
+          need = need / gcd64 (need, m) * m;
+        }
       num *= ln;
       den *= ld;
-      reach_sum_den = MAX (reach_sum_den, den);
+      gint64 g = gcd64 (num, den);
+      num /= g;
+      den /= g;
     }
   *halo = (int) halo_px + 2;
-  *align = (int) MAX (1, reach_sum_den);
+  *align = (int) MIN (need, 1 << 16);
 }

@@ -213,6 +213,88 @@ test_failures_write_nothing (void)
     g_assert_null (strstr (name, ".tconv-"));
 }
 
+/* The rest of the bad-input matrix: each exits 1 with a message naming the problem. */
+static void
+test_bad_inputs (void)
+{
+  g_autofree char *in = g_build_filename (tmpdir, "in-2.png", NULL);
+  g_autofree char *corrupt = g_build_filename (tmpdir, "corrupt.png", NULL);
+  g_autofree char *empty = g_build_filename (tmpdir, "empty.safetensors", NULL);
+  g_autofree char *out = g_build_filename (tmpdir, "never.png", NULL);
+  const struct
+  {
+    const char *args[12];
+    const char *needle;
+  } cases[] = {
+    { { "upscale", corrupt, out }, "not an image GEGL can decode" },
+    { { "upscale", in, out, "--model", empty }, "too short for a safetensors header" },
+    { { "upscale", in, out, "--model", "tiny-x2", "--scale", "3" }, "upscales by 2, not by the requested scale 3" },
+    { { "upscale", in, out, "--mode", "resize-conv", "--scale", "5" }, "no resize-conv model for scale 5" },
+    { { "upscale", in, out, "--model", "mixed-x4" }, "needs width and height divisible by 2" },
+    { { "upscale", in, out, "--mode", "kernel", "--output-padding", "5" }, "output_padding (5) must be smaller" },
+    { { "upscale", in, out, "--mode", "kernel", "--scale", "1", "--kernel", "1", "--padding", "40" }, "is empty" },
+    { { "upscale", in, out, "--model", "tiny-x2", "--padding", "2" }, "trained with padding 4" },
+    { { "upscale", in, out, "--mode", "sideways" }, "mode \"sideways\" is not one of" },
+  };
+
+  g_assert_true (g_file_set_contents (corrupt, "\x89PNG garbage", -1, NULL));
+  g_assert_true (g_file_set_contents (empty, "", 0, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *sout = NULL, *serr = NULL;
+      const char *const *a = cases[i].args;
+      int status = tconv (&sout, &serr, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8],
+                          a[9], a[10], NULL);
+      g_assert_cmpint (status, ==, 1);
+      if (!strstr (serr, cases[i].needle))
+        g_error ("case %u: stderr \"%s\" lacks \"%s\"", i, serr, cases[i].needle);
+      g_assert_null (strchr (g_strchomp (serr), '\n')); /* one line */
+      g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+    }
+}
+
+/* Tiny images and float precision go through like any other. */
+static void
+test_odd_images (void)
+{
+  const int sizes[][2] = { { 1, 1 }, { 1, 7 }, { 9, 1 } };
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree char *in = g_strdup_printf ("%s/tiny-%u.png", tmpdir, i);
+      g_autofree char *out = g_strdup_printf ("%s/tiny-out-%u.png", tmpdir, i);
+      g_autofree char *sout = NULL, *serr = NULL;
+      int              w, h, c, bits;
+      write_png (in, sizes[i][0], sizes[i][1], 4, 8);
+      g_assert_cmpint (tconv (&sout, &serr, "upscale", in, out, "--model", "tiny-x2", "-q", NULL), ==, 0);
+      g_free (read_png (out, &w, &h, &c, &bits));
+      g_assert_cmpint (w, ==, 2 * sizes[i][0]);
+      g_assert_cmpint (h, ==, 2 * sizes[i][1]);
+    }
+
+  /* 32-bit float in (OpenEXR), float out */
+  g_autofree char *png = g_build_filename (tmpdir, "in-3.png", NULL);
+  g_autofree char *exr = g_build_filename (tmpdir, "float.exr", NULL);
+  g_autofree char *exr2 = g_build_filename (tmpdir, "float-x2.exr", NULL);
+  g_autofree char *sout = NULL, *serr = NULL;
+  g_assert_cmpint (tconv (&sout, &serr, "upscale", png, exr, "--mode", "kernel", "--scale", "1",
+                          "--interp", "nearest", "-q", NULL), ==, 0);
+  g_clear_pointer (&sout, g_free);
+  g_clear_pointer (&serr, g_free);
+  g_assert_cmpint (tconv (&sout, &serr, "upscale", exr, exr2, "--model", "tiny-x2", "-q", NULL), ==, 0);
+  GeglBuffer *buf = NULL;
+  GeglNode   *g = gegl_node_new ();
+  GeglNode   *load = gegl_node_new_child (g, "operation", "gegl:load", "path", exr2, NULL);
+  GeglNode   *sink = gegl_node_new_child (g, "operation", "gegl:buffer-sink", "buffer", &buf, NULL);
+  gegl_node_link (load, sink);
+  gegl_node_process (sink);
+  g_object_unref (g);
+  g_assert_nonnull (buf);
+  const char *type = babl_get_name (babl_format_get_type (gegl_buffer_get_format (buf), 0));
+  g_assert_true (g_str_equal (type, "float") || g_str_equal (type, "half"));
+  g_assert_cmpint (gegl_buffer_get_width (buf), ==, 46);
+  g_object_unref (buf);
+}
+
 static void
 test_kernel_mode_and_artifacts (void)
 {
@@ -252,6 +334,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/eval-bicubic", test_eval_bicubic);
   g_test_add_func ("/cli/failures-write-nothing", test_failures_write_nothing);
   g_test_add_func ("/cli/kernel-mode-and-artifacts", test_kernel_mode_and_artifacts);
+  g_test_add_func ("/cli/bad-inputs", test_bad_inputs);
+  g_test_add_func ("/cli/odd-images", test_odd_images);
   int status = g_test_run ();
   g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", tmpdir);
   g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
