@@ -55,7 +55,7 @@ choice_of (const char *const *nicks, const char *const *labels)
 {
   GimpChoice *c = gimp_choice_new ();
   for (int i = 0; nicks[i]; i++)
-    gimp_choice_add (c, nicks[i], i, labels[i], NULL);
+    gimp_choice_add (c, nicks[i], i, _(labels[i]), NULL);
   return c;
 }
 

@@ -95,20 +95,13 @@ draw (GtkWidget *widget, cairo_t *cr, gpointer data)
             cairo_show_text (cr, txt);
           }
       }
+  g_autofree char *range = hi > lo ? g_strdup_printf (_("taps per output pixel: %g to %g"), lo, hi)
+                                   : g_strdup_printf (_("taps per output pixel: %g everywhere"), hi);
   cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
   cairo_move_to (cr, x0, gy + n * cell + 13);
-  if (hi > lo)
-    {
-      g_autofree char *msg = g_strdup_printf (_("taps per output pixel: %g to %g — uneven: "
-                                                "checkerboard"), lo, hi);
-      cairo_show_text (cr, msg);
-    }
-  else
-    {
-      g_autofree char *msg = g_strdup_printf (_("taps per output pixel: %g everywhere — even"),
-                                              hi);
-      cairo_show_text (cr, msg);
-    }
+  cairo_show_text (cr, range);
+  cairo_move_to (cr, x0, gy + n * cell + 26);
+  cairo_show_text (cr, hi > lo ? _("uneven overlap: a checkerboard") : _("even overlap: no checkerboard"));
   return FALSE;
 }
 
