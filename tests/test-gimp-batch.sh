@@ -68,5 +68,23 @@ if [ $? -ne 0 ] && grep -q 'Indexed images cannot be upscaled' "$work/out"
 then ok "indexed image is refused with the message"
 else not_ok "indexed image is refused with the message"; cat "$work/out"; fi
 
+gimp python-fu-eval "exec(open('$(dirname "$0")/gimp-batch-structure.py').read())"
+expect() { # DESCRIPTION LINE
+  if grep -qxF "$2" "$work/out"; then ok "$1"; else not_ok "$1 (no \"$2\")"; fi
+}
+expect "layer groups, offsets, masks and channels: run succeeds" "structure status <enum GIMP_PDB_SUCCESS of type Gimp.PDBStatusType>"
+expect "image doubles" "structure image 80 60"
+expect "layer in a group doubles, offsets too" "structure inner 40 20 10 14"
+expect "layer mask doubles" "structure mask 40 20"
+expect "channel doubles" "structure channel 80 60"
+expect "top layer doubles" "structure top 80 60"
+expect "killed mid-computation: the image keeps its size" "cancel size 512 512"
+if grep -q "^cancel status <enum GIMP_PDB_SUCCESS" "$work/out"; then not_ok "the killed run did not report success"
+else ok "the killed run did not report success"; fi
+set -- $("$pngdiff" "$work/before.png" "$work/after.png")
+if [ "$1" = "$2" ] && [ "$3" = 0.0000 ]; then ok "killed mid-computation: the pixels are unchanged"
+else not_ok "killed mid-computation: the pixels are unchanged ($*)"; fi
+expect "GIMP keeps working after the kill" "after cancel status <enum GIMP_PDB_SUCCESS of type Gimp.PDBStatusType> 1024 1024"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,75 @@
+# python-fu-eval part of tests/test-gimp-batch.sh: layer groups, offsets, masks and
+# channels scale like Image > Scale Image; then a kill of the plug-in mid-computation
+# leaves the image as it was and GIMP keeps working.
+import os
+import subprocess
+import threading
+import time
+
+from gi.repository import Gimp, Gio, Gegl
+
+work = os.environ["TCONV_WORK"]
+pdb = Gimp.get_pdb()
+proc = pdb.lookup_procedure("plug-in-tconv-upscale")
+
+
+def run(image, **args):
+    cfg = proc.create_config()
+    cfg.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
+    cfg.set_property("image", image)
+    cfg.set_core_object_array("drawables", image.get_selected_drawables())
+    for k, v in args.items():
+        cfg.set_property(k, v)
+    return proc.run(cfg).index(0)
+
+
+def fill(layer, value):
+    color = Gegl.Color.new("rgb(%f,%f,%f)" % (value, 1 - value, 0.5))
+    Gimp.context_set_foreground(color)
+    layer.edit_fill(Gimp.FillType.FOREGROUND)
+
+
+image = Gimp.Image.new(40, 30, Gimp.ImageBaseType.RGB)
+group = Gimp.GroupLayer.new(image, "group")
+image.insert_layer(group, None, 0)
+inner = Gimp.Layer.new(image, "inner", 20, 10, Gimp.ImageType.RGBA_IMAGE, 100, Gimp.LayerMode.NORMAL)
+image.insert_layer(inner, group, 0)
+inner.set_offsets(5, 7)
+fill(inner, 0.2)
+mask = inner.create_mask(Gimp.AddMaskType.WHITE)
+inner.add_mask(mask)
+top = Gimp.Layer.new(image, "top", 40, 30, Gimp.ImageType.RGB_IMAGE, 100, Gimp.LayerMode.NORMAL)
+image.insert_layer(top, None, 0)
+fill(top, 0.7)
+channel = Gimp.Channel.new(image, "channel", 40, 30, 50.0, Gegl.Color.new("red"))
+image.insert_channel(channel, None, 0)
+image.set_selected_layers([top])
+
+status = run(image, mode="kernel", scale=2, interpolation="bilinear")
+print("structure status", status)
+print("structure image", image.get_width(), image.get_height())
+ok, ox, oy = inner.get_offsets()
+print("structure inner", inner.get_width(), inner.get_height(), ox, oy)
+print("structure mask", inner.get_mask().get_width(), inner.get_mask().get_height())
+print("structure channel", channel.get_width(), channel.get_height())
+print("structure top", top.get_width(), top.get_height())
+
+# Cancel: GIMP cancels a plug-in by killing it. Kill it mid-computation.
+big = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE,
+                     Gio.File.new_for_path(os.path.join(os.environ["TCONV_TEST_DATA"], "Set5", "img_001.png")))
+Gimp.file_save(Gimp.RunMode.NONINTERACTIVE, big, Gio.File.new_for_path(os.path.join(work, "before.png")), None)
+
+
+def killer():
+    time.sleep(1.5)
+    subprocess.run(["pkill", "-9", "-f", "plug-ins/tconv/tconv"])
+
+
+threading.Thread(target=killer).start()
+t0 = time.time()
+status = run(big, mode="kernel", scale=8, interpolation="lanczos", **{"tile-size": 16, "threads": 1})
+print("cancel status", status, "after %.1f s" % (time.time() - t0))
+print("cancel size", big.get_width(), big.get_height())
+Gimp.file_save(Gimp.RunMode.NONINTERACTIVE, big, Gio.File.new_for_path(os.path.join(work, "after.png")), None)
+status = run(big, mode="kernel", scale=2)
+print("after cancel status", status, big.get_width(), big.get_height())
