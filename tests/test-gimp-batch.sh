@@ -81,6 +81,7 @@ expect "top layer doubles" "structure top 80 60"
 expect "killed mid-computation: the image keeps its size" "cancel size 512 512"
 if grep -q "^cancel status <enum GIMP_PDB_SUCCESS" "$work/out"; then not_ok "the killed run did not report success"
 else ok "the killed run did not report success"; fi
+grep -E "^(cancel status|after cancel)" "$work/out"
 set -- $("$pngdiff" "$work/before.png" "$work/after.png")
 if [ "$1" = "$2" ] && [ "$3" = 0.0000 ]; then ok "killed mid-computation: the pixels are unchanged"
 else not_ok "killed mid-computation: the pixels are unchanged ($*)"; fi
