@@ -120,11 +120,12 @@ transposed_weight (const TconvTensor *w, int ci, int co, int ky, int kx)
 
 static void
 run_blocks (const Isa *k, TconvKernelArgs a, int cout, const TconvTensor *w, WeightAt at,
-            const int *ky, const int *kx, const float *bias, float *out0)
+            const int *ky, const int *kx, const float *bias, const float *slopes, int n_slopes,
+            float *out0)
 {
   const int step = cout == 1 ? 1 : 4;
   float    *pack = g_new (float, (gsize) a.cin * a.ntaps * step);
-  float     b[4];
+  float     b[4], sl[4];
 
   for (int co = 0; co < cout; co += step)
     {
@@ -135,9 +136,13 @@ run_blocks (const Isa *k, TconvKernelArgs a, int cout, const TconvTensor *w, Wei
             pack[((gsize) ci * a.ntaps + t) * step + j] =
               j < cob ? at (w, ci, co + j, ky[t], kx[t]) : 0.0f;
       for (int j = 0; j < 4; j++)
-        b[j] = bias && j < cob ? bias[co + j] : 0.0f;
+        {
+          b[j] = bias && j < cob ? bias[co + j] : 0.0f;
+          sl[j] = slopes ? slopes[n_slopes == 1 ? 0 : MIN (co + j, cout - 1)] : 0.0f;
+        }
       a.w = pack;
       a.bias = b;
+      a.slope = slopes ? sl : NULL;
       a.cob = cob;
       a.out = out0 + (gsize) co * a.out_plane;
       (step == 1 ? k->cob1 : k->cob4) (&a);
@@ -147,7 +152,8 @@ run_blocks (const Isa *k, TconvKernelArgs a, int cout, const TconvTensor *w, Wei
 
 gboolean
 tconv_fast_conv2d (const TconvTensor *in, const TconvTensor *w, const float *bias,
-                   const TconvConv2dParams *p, TconvTensor *out)
+                   const TconvConv2dParams *p, const float *slopes, int n_slopes,
+                   TconvTensor *out)
 {
   const Isa *k = isa ();
 
@@ -165,18 +171,24 @@ tconv_fast_conv2d (const TconvTensor *in, const TconvTensor *w, const float *bia
         kx[t] = x;
         off[t] = y * p->dilation[0] * pw + x * p->dilation[1];
       }
+  /* Without padding the input itself will do: tensors carry the kernels' slack. */
+  const gboolean copy = p->padding[0] || p->padding[1];
   for (int n = 0; n < in->n; n++)
     {
-      float *buf = padded_copy (in, n, p->padding[0], p->padding[1], ph, pw, p->padding_mode);
+      float *buf = copy ? padded_copy (in, n, p->padding[0], p->padding[1], ph, pw,
+                                       p->padding_mode)
+                        : tconv_tensor_plane (in, n, 0);
       if (buf == NULL)
         {
           g_free (off), g_free (ky), g_free (kx);
           return FALSE; /* the reference will report the memory error */
         }
-      TconvKernelArgs a = { buf, (gsize) ph * pw, pw, in->c, off, ntaps, NULL, NULL, 0,
+      TconvKernelArgs a = { buf, (gsize) ph * pw, pw, in->c, off, ntaps, NULL, NULL, NULL, 0,
                             out->h, out->w, NULL, (gsize) out->h * out->w, out->w, 1 };
-      run_blocks (k, a, out->c, w, conv_weight, ky, kx, bias, tconv_tensor_plane (out, n, 0));
-      g_free (buf);
+      run_blocks (k, a, out->c, w, conv_weight, ky, kx, bias, slopes, n_slopes,
+                  tconv_tensor_plane (out, n, 0));
+      if (copy)
+        g_free (buf);
     }
   g_free (off), g_free (ky), g_free (kx);
   return TRUE;
@@ -240,7 +252,7 @@ tconv_fast_conv_transpose2d (const TconvTensor *in, const TconvTensor *w, const 
                   }
               }
             int rows = (out->h - ry + sy - 1) / sy, cols = (out->w - rx + sx - 1) / sx;
-            TconvKernelArgs a = { buf, (gsize) ph * pw, pw, in->c, off, nt, NULL, NULL, 0,
+            TconvKernelArgs a = { buf, (gsize) ph * pw, pw, in->c, off, nt, NULL, NULL, NULL, 0,
                                   rows, cols, NULL, (gsize) out->h * out->w,
                                   (gsize) sy * out->w, sx };
             if (nt == 0)
@@ -253,7 +265,7 @@ tconv_fast_conv_transpose2d (const TconvTensor *in, const TconvTensor *w, const 
                         bias ? bias[c] : 0.0f;
                 continue;
               }
-            run_blocks (k, a, out->c, w, transposed_weight, ky, kx, bias,
+            run_blocks (k, a, out->c, w, transposed_weight, ky, kx, bias, NULL, 0,
                         tconv_tensor_plane (out, n, 0) + (gsize) ry * out->w + rx);
           }
       g_free (buf);

@@ -27,6 +27,16 @@ load (const float *p)
   return v;
 }
 
+typedef int vi __attribute__ ((vector_size (VL * sizeof (int))));
+
+/* PReLU on a vector: v where v >= 0, slope * v elsewhere. */
+static inline vf
+prelu (vf v, float slope)
+{
+  vi neg = v < (vf) {};
+  return (vf) (((vi) v & ~neg) | ((vi) (v * slope) & neg));
+}
+
 static inline void
 store (float *dst, vf v, int n, int step)
 {
@@ -68,6 +78,12 @@ NAME (tconv_kernel_cob4) (const TconvKernelArgs *a)
               }
           }
         int n = a->width - x;
+        if (a->slope)
+          for (int j = 0; j < 4; j++)
+            {
+              acc[j][0] = prelu (acc[j][0], a->slope[j]);
+              acc[j][1] = prelu (acc[j][1], a->slope[j]);
+            }
         for (int j = 0; j < a->cob; j++)
           {
             float *dst = a->out + (gsize) j * a->out_plane + (gsize) r * a->out_row + (gsize) x * a->out_step;
@@ -108,7 +124,11 @@ NAME (tconv_kernel_cob1) (const TconvKernelArgs *a)
         float *dst = a->out + (gsize) r * a->out_row + (gsize) x * a->out_step;
         int    n = a->width - x;
         for (int v = 0; v < 4 && n > v * VL; v++)
-          store (dst + (gsize) v * VL * a->out_step, acc[0][v] + acc[1][v] + a->bias[0],
-                 MIN (n - v * VL, VL), a->out_step);
+          {
+            vf r = acc[0][v] + acc[1][v] + a->bias[0];
+            if (a->slope)
+              r = prelu (r, a->slope[0]);
+            store (dst + (gsize) v * VL * a->out_step, r, MIN (n - v * VL, VL), a->out_step);
+          }
       }
 }

@@ -1,11 +1,11 @@
 /* tconv — the micro-kernels' interface (internal to fast-conv.c). */
 #pragma once
 
-#include <glib.h>
+#include "tensor.h"
 
 /* Slack, in floats, that the input buffer must have after its last plane: a kernel
  * reads whole vectors past the end of a row. */
-#define TCONV_KERNEL_SLACK 128
+#define TCONV_KERNEL_SLACK TCONV_TENSOR_SLACK
 
 typedef struct
 {
@@ -16,6 +16,7 @@ typedef struct
   int          ntaps;
   const float *w;         /* [cin][ntaps][4] for cob4, [cin][ntaps] for cob1 */
   const float *bias;      /* 4 (cob4) or 1 values */
+  const float *slope;     /* fused PReLU: 4 (cob4) or 1 negative slopes, or NULL */
   int          cob;       /* output channels actually stored (cob4: 1..4) */
   int          rows, width;
   float       *out;       /* first output pixel */

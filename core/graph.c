@@ -62,8 +62,11 @@ add_upscaled_input (Activation *x, const TconvTensor *input, GError **error)
   return ok;
 }
 
+/* `fuse`: the PReLU that follows this conv2d, applied as its output is stored; set to
+ * NULL when the fast path could not take it (the caller then runs it as a layer). */
 static gboolean
-run_layer (const TconvLayer *l, const TconvTensor *input, Activation *x, GError **error)
+run_layer (const TconvLayer *l, const TconvLayer **fuse, const TconvTensor *input,
+           Activation *x, GError **error)
 {
   TconvTensor next = { 0 };
   gboolean    ok;
@@ -88,9 +91,12 @@ run_layer (const TconvLayer *l, const TconvTensor *input, Activation *x, GError 
       ok = tconv_conv2d_shape (&x->t, &l->weight, l->bias ? l->out_channels : -1, &l->conv,
                                &next, error)
            && tconv_tensor_alloc (&next, "conv2d output", error)
-           && (tconv_fast_conv2d (&x->t, &l->weight, l->bias, &l->conv, &next)
-               || tconv_conv2d (&x->t, &l->weight, l->bias, l->out_channels, &l->conv, &next,
-                                error));
+           && (tconv_fast_conv2d (&x->t, &l->weight, l->bias, &l->conv,
+                                  *fuse ? (*fuse)->weight.data : NULL,
+                                  *fuse ? (*fuse)->weight.w : 0, &next)
+               || ((*fuse = NULL),
+                   tconv_conv2d (&x->t, &l->weight, l->bias, l->out_channels, &l->conv, &next,
+                                 error)));
       break;
     case TCONV_LAYER_CONV_TRANSPOSE2D:
       ok = tconv_conv_transpose2d_shape (&x->t, &l->weight, l->bias ? l->out_channels : -1,
@@ -144,12 +150,21 @@ tconv_graph_forward (const TconvModel *model, const TconvTensor *input, TconvTen
       return FALSE;
     }
   for (int i = 0; i < model->n_layers; i++)
-    if (!run_layer (&model->layers[i], input, &x, error))
-      {
-        if (x.owned)
-          tconv_tensor_free (&x.t);
-        return FALSE;
-      }
+    {
+      const TconvLayer *l = &model->layers[i];
+      const TconvLayer *fuse = l->kind == TCONV_LAYER_CONV2D && i + 1 < model->n_layers
+                                   && model->layers[i + 1].kind == TCONV_LAYER_PRELU
+                                 ? &model->layers[i + 1]
+                                 : NULL;
+      if (!run_layer (l, &fuse, input, &x, error))
+        {
+          if (x.owned)
+            tconv_tensor_free (&x.t);
+          return FALSE;
+        }
+      if (fuse)
+        i++; /* the PReLU is done */
+    }
   if (!make_owned (&x, error))
     return FALSE;
   *output = x.t;

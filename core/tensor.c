@@ -35,7 +35,8 @@ tconv_tensor_alloc (TconvTensor *t, const char *what, GError **error)
   t->data = NULL;
   if (!tconv_checked_numel (t->n, t->c, t->h, t->w, what, &numel, error))
     return FALSE;
-  t->data = g_try_malloc0_n (numel, sizeof (float));
+  /* TCONV_TENSOR_SLACK zeros after the data: vector kernels read past a row's end. */
+  t->data = g_try_malloc0_n (numel + TCONV_TENSOR_SLACK, sizeof (float));
   if (t->data == NULL)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY,

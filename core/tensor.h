@@ -9,6 +9,9 @@ G_BEGIN_DECLS
  * anything larger is a mistake in the parameters, not a real image. */
 #define TCONV_MAX_ELEMENTS ((gsize) 1 << 32)
 
+/* Floats of zeros allocated after every tensor's data (see tconv_tensor_alloc). */
+#define TCONV_TENSOR_SLACK 128
+
 typedef struct
 {
   int    n, c, h, w; /* batch, channels, height, width */
@@ -20,7 +23,7 @@ typedef struct
 gboolean tconv_checked_numel (int n, int c, int h, int w, const char *what,
                               gsize *numel, GError **error);
 
-/* Allocates t->data for the shape already in t (zero-filled). */
+/* Allocates t->data for the shape already in t (zero-filled, with TCONV_TENSOR_SLACK). */
 gboolean tconv_tensor_alloc (TconvTensor *t, const char *what, GError **error);
 void     tconv_tensor_free  (TconvTensor *t);
 

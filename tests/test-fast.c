@@ -3,6 +3,7 @@
  * AVX-512.  The portable path runs everywhere, so CI always tests it. */
 #include <math.h>
 
+#include "activation.h"
 #include "fast-conv.h"
 
 static GRand *rng;
@@ -58,10 +59,20 @@ one_isa (const char *isa)
               g_assert_true (tconv_tensor_alloc (&ref, "ref", NULL));
               g_assert_true (tconv_tensor_alloc (&fast, "fast", NULL));
               g_assert_true (tconv_conv2d (&in, &wt, with_bias ? b.data : NULL, cout, &p, &ref, NULL));
-              g_assert_true (tconv_fast_conv2d (&in, &wt, with_bias ? b.data : NULL, &p, &fast));
+              g_assert_true (tconv_fast_conv2d (&in, &wt, with_bias ? b.data : NULL, &p, NULL, 0,
+                                                &fast));
               if (rel_diff (&fast, &ref) > 1e-5)
                 g_error ("%s conv2d cin %d cout %d %dx%d k %dx%d: differs by %g", isa, cin, cout,
                          h, w, k, k2, rel_diff (&fast, &ref));
+              /* with a PReLU fused into the store */
+              TconvTensor slopes = random_tensor (1, 1, 1, cout);
+              int         n_slopes = i % 4 == 0 ? cout : 1;
+              g_assert_true (tconv_prelu (&ref, slopes.data, n_slopes, NULL));
+              g_assert_true (tconv_fast_conv2d (&in, &wt, with_bias ? b.data : NULL, &p,
+                                                slopes.data, n_slopes, &fast));
+              if (rel_diff (&fast, &ref) > 1e-5)
+                g_error ("%s conv2d + prelu: differs by %g", isa, rel_diff (&fast, &ref));
+              tconv_tensor_free (&slopes);
               tconv_tensor_free (&ref);
               tconv_tensor_free (&fast);
               cases++;
