@@ -118,10 +118,11 @@ transposed_weight (const TconvTensor *w, int ci, int co, int ky, int kx)
   return w->data[(((gsize) ci * w->c + co) * w->h + ky) * w->w + kx];
 }
 
+/* ci0/co0 shift the channel indices given to `at` (a group's offset in the weight). */
 static void
 run_blocks (const Isa *k, TconvKernelArgs a, int cout, const TconvTensor *w, WeightAt at,
-            const int *ky, const int *kx, const float *bias, const float *slopes, int n_slopes,
-            float *out0)
+            int ci0, int co0, const int *ky, const int *kx, const float *bias,
+            const float *slopes, int n_slopes, float *out0)
 {
   const int step = cout == 1 ? 1 : 4;
   float    *pack = g_new (float, (gsize) a.cin * a.ntaps * step);
@@ -134,7 +135,7 @@ run_blocks (const Isa *k, TconvKernelArgs a, int cout, const TconvTensor *w, Wei
         for (int t = 0; t < a.ntaps; t++)
           for (int j = 0; j < step; j++)
             pack[((gsize) ci * a.ntaps + t) * step + j] =
-              j < cob ? at (w, ci, co + j, ky[t], kx[t]) : 0.0f;
+              j < cob ? at (w, ci0 + ci, co0 + co + j, ky[t], kx[t]) : 0.0f;
       for (int j = 0; j < 4; j++)
         {
           b[j] = bias && j < cob ? bias[co + j] : 0.0f;
@@ -157,7 +158,7 @@ tconv_fast_conv2d (const TconvTensor *in, const TconvTensor *w, const float *bia
 {
   const Isa *k = isa ();
 
-  if (k->cob4 == NULL || p->groups != 1 || p->stride[0] != 1 || p->stride[1] != 1)
+  if (k->cob4 == NULL || p->stride[0] != 1 || p->stride[1] != 1)
     return FALSE;
 
   const int ph = in->h + 2 * p->padding[0], pw = in->w + 2 * p->padding[1];
@@ -183,10 +184,16 @@ tconv_fast_conv2d (const TconvTensor *in, const TconvTensor *w, const float *bia
           g_free (off), g_free (ky), g_free (kx);
           return FALSE; /* the reference will report the memory error */
         }
-      TconvKernelArgs a = { buf, (gsize) ph * pw, pw, in->c, off, ntaps, NULL, NULL, NULL, 0,
-                            out->h, out->w, NULL, (gsize) out->h * out->w, out->w, 1 };
-      run_blocks (k, a, out->c, w, conv_weight, ky, kx, bias, slopes, n_slopes,
-                  tconv_tensor_plane (out, n, 0));
+      const int cig = in->c / p->groups, cog = out->c / p->groups;
+      for (int g = 0; g < p->groups; g++)
+        {
+          TconvKernelArgs a = { buf + (gsize) g * cig * ph * pw, (gsize) ph * pw, pw, cig, off,
+                                ntaps, NULL, NULL, NULL, 0, out->h, out->w, NULL,
+                                (gsize) out->h * out->w, out->w, 1 };
+          run_blocks (k, a, cog, w, conv_weight, 0, g * cog, ky, kx, bias ? bias + g * cog : NULL,
+                      slopes && n_slopes > 1 ? slopes + g * cog : slopes, n_slopes,
+                      tconv_tensor_plane (out, n, g * cog));
+        }
       if (copy)
         g_free (buf);
     }
@@ -207,9 +214,10 @@ tconv_fast_conv_transpose2d (const TconvTensor *in, const TconvTensor *w, const 
 {
   const Isa *k = isa ();
 
-  if (k->cob4 == NULL || p->groups != 1)
+  if (k->cob4 == NULL)
     return FALSE;
 
+  const int cig = in->c / p->groups, cog = out->c / p->groups;
   const int sy = p->stride[0], sx = p->stride[1], dy = p->dilation[0], dx = p->dilation[1];
   /* Input row of output o through tap k: (o + padding - k*dilation) / stride = q + c.
    * The padded copy must cover every c, for every phase. */
@@ -252,7 +260,7 @@ tconv_fast_conv_transpose2d (const TconvTensor *in, const TconvTensor *w, const 
                   }
               }
             int rows = (out->h - ry + sy - 1) / sy, cols = (out->w - rx + sx - 1) / sx;
-            TconvKernelArgs a = { buf, (gsize) ph * pw, pw, in->c, off, nt, NULL, NULL, NULL, 0,
+            TconvKernelArgs a = { buf, (gsize) ph * pw, pw, cig, off, nt, NULL, NULL, NULL, 0,
                                   rows, cols, NULL, (gsize) out->h * out->w,
                                   (gsize) sy * out->w, sx };
             if (nt == 0)
@@ -265,8 +273,13 @@ tconv_fast_conv_transpose2d (const TconvTensor *in, const TconvTensor *w, const 
                         bias ? bias[c] : 0.0f;
                 continue;
               }
-            run_blocks (k, a, out->c, w, transposed_weight, ky, kx, bias, NULL, 0,
-                        tconv_tensor_plane (out, n, 0) + (gsize) ry * out->w + rx);
+            for (int g = 0; g < p->groups; g++)
+              {
+                a.in = buf + (gsize) g * cig * ph * pw;
+                run_blocks (k, a, cog, w, transposed_weight, g * cig, 0, ky, kx,
+                            bias ? bias + g * cog : NULL, NULL, 0,
+                            tconv_tensor_plane (out, n, g * cog) + (gsize) ry * out->w + rx);
+              }
           }
       g_free (buf);
     }

@@ -20,7 +20,7 @@ gboolean tconv_fast_set_isa (const char *isa);
 
 /* Both compute exactly what the reference does, into an output of the shape the
  * reference's shape function gives.  They return FALSE, touching nothing, when the
- * layer is not one they cover (groups != 1, strided conv2d) or the fast paths are off. */
+ * layer is not one they cover (strided conv2d) or the fast paths are off. */
 /* slopes (n_slopes = 1 or C_out, or NULL): a PReLU fused into the conv2d's output. */
 gboolean tconv_fast_conv2d (const TconvTensor *input, const TconvTensor *weight,
                             const float *bias, const TconvConv2dParams *p,

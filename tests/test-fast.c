@@ -37,7 +37,8 @@ one_isa (const char *isa)
 
   for (int i = 0; i < 150; i++)
     {
-      int         cin = g_rand_int_range (rng, 1, 20), cout = g_rand_int_range (rng, 1, 13);
+      int         groups = i % 5 == 0 ? g_rand_int_range (rng, 2, 4) : 1;
+      int         cin = groups * g_rand_int_range (rng, 1, 8), cout = groups * g_rand_int_range (rng, 1, 6);
       int         h = g_rand_int_range (rng, 1, 40), w = g_rand_int_range (rng, 1, 70);
       int         k = g_rand_int_range (rng, 1, 10), k2 = g_rand_int_range (rng, 1, 10);
       TconvTensor in = random_tensor (g_rand_int_range (rng, 1, 3), cin, h, w), shape;
@@ -47,7 +48,8 @@ one_isa (const char *isa)
       if (i % 2 == 0)
         {
           TconvConv2dParams p = tconv_conv2d_params_default ();
-          TconvTensor       wt = random_tensor (cout, cin, k, k2);
+          TconvTensor       wt = random_tensor (cout, cin / groups, k, k2);
+          p.groups = groups;
           p.padding[0] = g_rand_int_range (rng, 0, k);
           p.padding[1] = g_rand_int_range (rng, 0, k2);
           p.dilation[0] = g_rand_int_range (rng, 1, 3);
@@ -82,7 +84,8 @@ one_isa (const char *isa)
       else
         {
           TconvConvTranspose2dParams p = tconv_conv_transpose2d_params_default ();
-          TconvTensor                wt = random_tensor (cin, cout, k, k2);
+          TconvTensor                wt = random_tensor (cin, cout / groups, k, k2);
+          p.groups = groups;
           p.stride[0] = g_rand_int_range (rng, 1, 5);
           p.stride[1] = g_rand_int_range (rng, 1, 5);
           p.dilation[0] = g_rand_int_range (rng, 1, 3);
