@@ -1,0 +1,40 @@
+#!/bin/sh
+# Keeps the training code honest: a few steps of weights/train/train.py on a few
+# synthetic images (never the test sets), a resume from its checkpoint, and an export
+# that `tconv info` accepts.
+#   test-training.sh TCONV-CLI
+set -u
+cli=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d /tmp/tconv-train-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+py=/usr/bin/python3
+if ! $py -c 'import torch, PIL, numpy' 2>/dev/null; then
+  # tools/run-tests installs them for the native run; the GIMP 3 root has no PyTorch
+  echo "python3-torch, python3-pil or python3-numpy missing: skipped"; exit 77
+fi
+mkdir -p "$work/data/train/synth" "$work/data/val/synth"
+$py - "$work/data" <<'PY'
+import sys, numpy as np
+from PIL import Image
+rng = np.random.RandomState(0)
+for part, n in (("train", 4), ("val", 2)):
+    for i in range(n):
+        y, x = np.mgrid[0:96, 0:120]
+        img = 128 + 60 * np.sin(x / (5 + i)) * np.cos(y / (7 + i)) + rng.randint(0, 30, (96, 120))
+        rgb = np.dstack([img, img[::-1], img[:, ::-1]]).clip(0, 255).astype("uint8")
+        Image.fromarray(rgb).save(f"{sys.argv[1]}/{part}/synth/{i}.png")
+PY
+passed=0 failed=0
+step() { if eval "$2" >"$work/log" 2>&1; then passed=$((passed + 1)); echo "ok - $1"
+         else failed=$((failed + 1)); echo "not ok - $1"; cat "$work/log"; fi; }
+train="TCONV_DATASETS=$work/data $py $top/weights/train/train.py --train train/synth --val val/synth --downscales 1.0 --batch 4 --lr-patch 12 --threads 1 --ckpt-every 5 --out $work/run"
+step "trains 10 steps with loss and validation PSNR" "$train --iters 10 | grep -q 'loss .* val-PSNR'"
+step "resumes from its checkpoint" "$train --iters 15 | grep -q 'resumed at iteration 10'"
+step "exports a model tconv accepts" "$py -c \"
+import sys, torch; sys.path.insert(0, '$top/weights/train'); sys.path.insert(0, '$top/weights')
+import models, tconv_export
+m = models.build('transposed', 2, 9); m.load_state_dict(torch.load('$work/run/model.pt'))
+tconv_export.export(m, '$work/smoke.safetensors', name='smoke')\" && $cli info $work/smoke.safetensors | grep -q 'scale 2, mode transposed'"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
