@@ -29,8 +29,8 @@ passed=0 failed=0
 step() { if eval "$2" >"$work/log" 2>&1; then passed=$((passed + 1)); echo "ok - $1"
          else failed=$((failed + 1)); echo "not ok - $1"; cat "$work/log"; fi; }
 train="TCONV_DATASETS=$work/data $py $top/weights/train/train.py --train train/synth --val val/synth --downscales 1.0 --batch 4 --lr-patch 12 --threads 1 --ckpt-every 5 --out $work/run"
-step "trains 10 steps with loss and validation PSNR" "$train --iters 10 | grep -q 'loss .* val-PSNR'"
-step "resumes from its checkpoint" "$train --iters 15 | grep -q 'resumed at iteration 10'"
+step "trains 10 steps with loss and validation PSNR" "$train --iters 10 >$work/t1 && grep -q 'loss .* val-PSNR' $work/t1"
+step "resumes from its checkpoint" "$train --iters 15 >$work/t2 && grep -q 'resumed at iteration 10' $work/t2"
 step "exports a model tconv accepts" "$py -c \"
 import sys, torch; sys.path.insert(0, '$top/weights/train'); sys.path.insert(0, '$top/weights')
 import models, tconv_export
