@@ -525,7 +525,8 @@ main (int argc, char **argv)
   gegl_init (NULL, NULL);
   /* Keep big images in bounded memory: GEGL swaps tiles beyond this cache to disk. */
   g_object_set (gegl_config (), "tile-cache-size", (guint64) 256 << 20, NULL);
-  g_set_prgname (g_strdup_printf ("tconv %s", cmd->name));
+  g_autofree char *prgname = g_strdup_printf ("tconv %s", cmd->name);
+  g_set_prgname (prgname);
   gboolean ok = cmd->run (argc - 1, argv + 1, &error);
   gegl_exit ();
   if (!ok)

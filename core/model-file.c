@@ -378,24 +378,11 @@ tconv_model_load_bytes (const guint8 *bytes, gsize len, const char *what, GError
 TconvModel *
 tconv_model_load (const char *path, GError **error)
 {
-  g_autoptr (GMappedFile) file = NULL;
+  g_autoptr (GMappedFile) file = tconv_safetensors_map (path, error);
   g_autofree char *base = g_path_get_basename (path);
-  GError          *io_error = NULL;
 
-  file = g_mapped_file_new (path, FALSE, &io_error);
   if (file == NULL)
-    {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "cannot read model %s: %s", path,
-                   io_error->message);
-      g_error_free (io_error);
-      return NULL;
-    }
-  if (g_mapped_file_get_length (file) > TCONV_SAFETENSORS_MAX_FILE)
-    {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, "%s: file is larger than %d MB", base,
-                   (int) (TCONV_SAFETENSORS_MAX_FILE >> 20));
-      return NULL;
-    }
+    return NULL;
   return tconv_model_load_bytes ((const guint8 *) g_mapped_file_get_contents (file),
                                  g_mapped_file_get_length (file), base, error);
 }

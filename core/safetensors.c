@@ -316,17 +316,16 @@ out:
   return NULL;
 }
 
-TconvSafetensors *
-tconv_safetensors_load (const char *path, GError **error)
+GMappedFile *
+tconv_safetensors_map (const char *path, GError **error)
 {
-  g_autoptr (GMappedFile) file = NULL;
   g_autofree char *base = g_path_get_basename (path);
   GError          *io_error = NULL;
+  GMappedFile     *file = g_mapped_file_new (path, FALSE, &io_error);
 
-  file = g_mapped_file_new (path, FALSE, &io_error);
   if (file == NULL)
     {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "cannot read model %s: %s", path,
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "cannot read %s: %s", path,
                    io_error->message);
       g_error_free (io_error);
       return NULL;
@@ -335,8 +334,20 @@ tconv_safetensors_load (const char *path, GError **error)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, "%s: file is larger than %d MB", base,
                    (int) (TCONV_SAFETENSORS_MAX_FILE >> 20));
+      g_mapped_file_unref (file);
       return NULL;
     }
+  return file;
+}
+
+TconvSafetensors *
+tconv_safetensors_load (const char *path, GError **error)
+{
+  g_autoptr (GMappedFile) file = tconv_safetensors_map (path, error);
+  g_autofree char *base = g_path_get_basename (path);
+
+  if (file == NULL)
+    return NULL;
   return tconv_safetensors_parse ((const guint8 *) g_mapped_file_get_contents (file),
                                   g_mapped_file_get_length (file), base, error);
 }

@@ -33,6 +33,8 @@ typedef struct
 TconvSafetensors *tconv_safetensors_parse (const guint8 *bytes, gsize len, const char *what,
                                            GError **error);
 TconvSafetensors *tconv_safetensors_load  (const char *path, GError **error);
+/* The file mapped read-only, refused when unreadable or larger than the limit. */
+GMappedFile      *tconv_safetensors_map   (const char *path, GError **error);
 void              tconv_safetensors_free  (TconvSafetensors *st);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TconvSafetensors, tconv_safetensors_free)
 
