@@ -76,16 +76,27 @@ tconv_engine_output_size (const TconvModel *model, int width, int height, int *o
 static double
 bytes_per_input_pixel (const TconvModel *model)
 {
-  double area = 1.0, widest = model->channels;
+  double area = 1.0, widest = model->channels, folded_from = 0.0;
 
   for (int i = 0; i < model->n_layers; i++)
     {
       const TconvLayer *l = &model->layers[i];
-      double            before = l->in_channels * area;
+      double            before = l->in_channels * (folded_from > 0 ? folded_from : area);
       int               out_len;
+      folded_from = 0.0;
       if (tconv_model_output_len (&(TconvModel) { .layers = (TconvLayer *) l, .n_layers = 1 }, 0,
                                   1000, &out_len, NULL))
-        area *= (out_len / 1000.0) * (out_len / 1000.0);
+        {
+          double previous = area;
+          area *= (out_len / 1000.0) * (out_len / 1000.0);
+          /* a nearest resize runs folded into the conv2d after it: no resized copy */
+          if (l->kind == TCONV_LAYER_RESIZE && l->resize.interp == TCONV_INTERP_NEAREST
+              && i + 1 < model->n_layers && model->layers[i + 1].kind == TCONV_LAYER_CONV2D)
+            {
+              folded_from = previous;
+              continue;
+            }
+        }
       widest = MAX (widest, before + l->out_channels * area);
     }
   return widest * sizeof (float) + 64.0; /* + colour planes and staging */
@@ -94,7 +105,9 @@ bytes_per_input_pixel (const TconvModel *model)
 int
 tconv_engine_auto_tile (const TconvModel *model)
 {
-  const double budget = 24.0 * 1024 * 1024; /* per thread; measured best on FSRCNN x2 */
+  /* per thread: a tile whose layers stay near the core beats a bigger one with less
+   * halo; measured best on FSRCNN x2 (tools/bench, BENCH_TILE) */
+  const double budget = 6.0 * 1024 * 1024;
   int          halo, align;
 
   tconv_graph_tiling (model, &halo, &align);
@@ -329,6 +342,7 @@ worker (gpointer data)
           g_mutex_unlock (&job->lock);
         }
     }
+  tconv_block_cache_clear (); /* this job's tile buffers; the thread may live on */
   return NULL;
 }
 

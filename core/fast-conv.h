@@ -29,4 +29,10 @@ gboolean tconv_fast_conv_transpose2d (const TconvTensor *input, const TconvTenso
                                       const float *bias, const TconvConvTranspose2dParams *p,
                                       TconvTensor *output);
 
+/* A nearest resize by `factor` followed by this conv2d, as one transposed convolution;
+ * output is the conv2d's output on the resized input. */
+gboolean tconv_fast_resize_conv2d (const TconvTensor *input, int factor,
+                                   const TconvTensor *weight, const float *bias,
+                                   const TconvConv2dParams *p, TconvTensor *output);
+
 G_END_DECLS

@@ -1,19 +1,25 @@
 /* Register-blocked convolution micro-kernels, compiled once per instruction set
  * (meson builds this file with -DTCONV_ISA=portable|avx2|avx512 and the matching -m
- * flags; fast-conv.c picks one at run time).  GCC vector extensions keep one source:
- * a 16-float vector is one zmm register with AVX-512, two ymm with AVX2, four xmm
- * otherwise.
+ * flags; fast-conv.c picks one at run time).  GCC vector extensions keep one source;
+ * a vector is one register of the target: 16 floats with AVX-512, 8 with AVX2, 4 with
+ * the SSE2 every x86-64 has.
  *
- * Both kernels compute, for `rows` rows and `width` columns of one output block,
- *   out[j][r][x] = bias[j] + sum_ci sum_t w[ci][t][j] * in[ci*plane + r*pw + x + off[t]]
- * i.e. a convolution over a padded input where tap t sits at linear offset off[t].
- * conv2d (stride 1) and every phase of a transposed convolution have this form. */
+ * Each kernel keeps OCB output channels x NV vectors of one output row in registers
+ * while it walks the input channels and taps: one vector load feeds OCB FMAs and one
+ * broadcast weight feeds NV, so the FMA units, not the loads, set the pace. */
 #include <string.h>
 
 #include "fast-kernels.h"
 
+#if defined(__AVX512F__)
 #define VL 16
+#elif defined(__AVX2__)
+#define VL 8
+#else
+#define VL 4
+#endif
 typedef float vf __attribute__ ((vector_size (VL * sizeof (float))));
+typedef int   vi __attribute__ ((vector_size (VL * sizeof (int))));
 
 #define CAT2(a, b) a##_##b
 #define CAT(a, b)  CAT2 (a, b)
@@ -26,8 +32,6 @@ load (const float *p)
   memcpy (&v, p, sizeof v);
   return v;
 }
-
-typedef int vi __attribute__ ((vector_size (VL * sizeof (int))));
 
 /* PReLU on a vector: v where v >= 0, slope * v elsewhere. */
 static inline vf
@@ -51,61 +55,92 @@ store (float *dst, vf v, int n, int step)
     dst[(gsize) i * step] = tmp[i];
 }
 
-/* Four output channels x two vectors: 8 accumulators, enough to hide FMA latency. */
-void
-NAME (tconv_kernel_cob4) (const TconvKernelArgs *a)
+/* Channel j's row r, columns x.. of NV vectors, clipped to its extent. */
+static inline void
+store_row (const TconvKernelArgs *a, int j, int r, int x, const vf *v, int nv)
 {
-  for (int r = 0; r < a->rows; r++)
-    for (int x = 0; x < a->width; x += 2 * VL)
-      {
-        vf           acc[4][2];
-        const float *base = a->in + (gsize) r * a->pw + x;
-        for (int j = 0; j < 4; j++)
-          acc[j][0] = acc[j][1] = (vf) {} + a->bias[j];
-        for (int ci = 0; ci < a->cin; ci++)
-          {
-            const float *src = base + (gsize) ci * a->plane;
-            const float *wp = a->w + (gsize) ci * a->ntaps * 4;
-            for (int t = 0; t < a->ntaps; t++)
-              {
-                vf v0 = load (src + a->off[t]), v1 = load (src + a->off[t] + VL);
-                for (int j = 0; j < 4; j++)
-                  {
-                    float wj = wp[t * 4 + j];
-                    acc[j][0] += wj * v0;
-                    acc[j][1] += wj * v1;
-                  }
-              }
-          }
-        int n = a->width - x;
-        if (a->slope)
-          for (int j = 0; j < 4; j++)
-            {
-              acc[j][0] = prelu (acc[j][0], a->slope[j]);
-              acc[j][1] = prelu (acc[j][1], a->slope[j]);
-            }
-        for (int j = 0; j < a->cob; j++)
-          {
-            float *dst = a->out + (gsize) j * a->out_plane + (gsize) r * a->out_row + (gsize) x * a->out_step;
-            store (dst, acc[j][0], MIN (n, VL), a->out_step);
-            if (n > VL)
-              store (dst + (gsize) VL * a->out_step, acc[j][1], MIN (n - VL, VL), a->out_step);
-          }
-      }
+  if (r >= a->rows[j])
+    return;
+  float *dst = a->out[j] + (gsize) r * a->out_row + (gsize) x * a->out_step;
+  int    n = a->cols[j] - x;
+  for (int i = 0; i < nv && n > i * VL; i++)
+    store (dst + (gsize) i * VL * a->out_step, a->slope ? prelu (v[i], a->slope[j]) : v[i],
+           MIN (n - i * VL, VL), a->out_step);
 }
 
-/* One output channel (a network's last layer) x four vectors, input channels split
- * over two accumulator sets so eight FMAs are in flight. */
-void
-NAME (tconv_kernel_cob1) (const TconvKernelArgs *a)
+/* The start of channel j's sums: the bias, or the previous chunk's partial sums. */
+static inline vf
+acc_init (const TconvKernelArgs *a, int j, int x)
 {
-  for (int r = 0; r < a->rows; r++)
+  return a->first ? (vf) {} + a->bias[j] : load (a->partial + (gsize) j * a->pstride + x);
+}
+
+static inline void
+acc_done (const TconvKernelArgs *a, int j, int r, int x, vf *v, int nv)
+{
+  if (a->last)
+    store_row (a, j, r, x, v, nv);
+  else
+    for (int i = 0; i < nv; i++)
+      memcpy (a->partial + (gsize) j * a->pstride + x + i * VL, &v[i], sizeof v[i]);
+}
+
+/* OCB channels x NV vectors at row r, columns x.. */
+#define BLOCK(OCB, NV)                                                                       \
+  {                                                                                          \
+    vf           acc[OCB][NV];                                                               \
+    const float *base = a->in + (gsize) r * a->pw + x;                                       \
+    _Pragma ("GCC unroll 16") for (int j = 0; j < OCB; j++)                                  \
+      _Pragma ("GCC unroll 8") for (int i = 0; i < NV; i++)                                  \
+        acc[j][i] = acc_init (a, j, x + i * VL);                                             \
+    for (int ci = 0; ci < a->cin; ci++)                                                      \
+      {                                                                                      \
+        const float *src = base + (gsize) ci * a->plane;                                     \
+        const float *wp = a->w + (gsize) ci * a->ntaps * OCB;                                \
+        for (int t = 0; t < a->ntaps; t++, wp += OCB)                                        \
+          {                                                                                  \
+            vf v[NV];                                                                        \
+            _Pragma ("GCC unroll 8") for (int i = 0; i < NV; i++)                            \
+              v[i] = load (src + a->off[t] + i * VL);                                        \
+            _Pragma ("GCC unroll 16") for (int j = 0; j < OCB; j++)                          \
+              _Pragma ("GCC unroll 8") for (int i = 0; i < NV; i++)                          \
+                acc[j][i] += wp[j] * v[i];                                                   \
+          }                                                                                  \
+      }                                                                                      \
+    for (int j = 0; j < a->cob; j++)                                                         \
+      acc_done (a, j, r, x, acc[j], NV);                                                     \
+  }
+
+/* Full NV-vector steps, then single vectors for the rest of the row: a narrow tile
+ * must not pay for a whole step it mostly does not need. */
+#define DEFINE_KERNEL(OCB, NV)                                                               \
+  static void kernel_##OCB##x##NV (const TconvKernelArgs *a)                                 \
+  {                                                                                          \
+    for (int r = a->row0; r < a->row0 + a->nrows; r++)                                       \
+      {                                                                                      \
+        int x = 0;                                                                           \
+        for (; x + NV * VL <= a->width; x += NV * VL)                                        \
+          BLOCK (OCB, NV)                                                                    \
+        for (; x < a->width; x += VL)                                                        \
+          BLOCK (OCB, 1)                                                                     \
+      }                                                                                      \
+  }
+
+/* One output channel (a network's last layer): four vectors, with the input channels
+ * split over two accumulator sets so that eight FMAs are in flight. */
+static void
+kernel_1x4 (const TconvKernelArgs *a)
+{
+  for (int r = a->row0; r < a->row0 + a->nrows; r++)
     for (int x = 0; x < a->width; x += 4 * VL)
       {
         vf           acc[2][4];
-        for (int v = 0; v < 4; v++)
-          acc[0][v] = acc[1][v] = (vf) {};
         const float *base = a->in + (gsize) r * a->pw + x;
+        for (int i = 0; i < 4; i++)
+          {
+            acc[0][i] = a->first ? (vf) {} : load (a->partial + x + i * VL);
+            acc[1][i] = (vf) {};
+          }
         for (int ci = 0; ci < a->cin; ci++)
           {
             const float *src = base + (gsize) ci * a->plane;
@@ -121,14 +156,29 @@ NAME (tconv_kernel_cob1) (const TconvKernelArgs *a)
                 s[3] += w * load (p + 3 * VL);
               }
           }
-        float *dst = a->out + (gsize) r * a->out_row + (gsize) x * a->out_step;
-        int    n = a->width - x;
-        for (int v = 0; v < 4 && n > v * VL; v++)
-          {
-            vf r = acc[0][v] + acc[1][v] + a->bias[0];
-            if (a->slope)
-              r = prelu (r, a->slope[0]);
-            store (dst + (gsize) v * VL * a->out_step, r, MIN (n - v * VL, VL), a->out_step);
-          }
+        vf sum[4];
+        for (int i = 0; i < 4; i++)
+          sum[i] = acc[0][i] + acc[1][i] + (a->first ? a->bias[0] : 0.0f);
+        acc_done (a, 0, r, x, sum, 4);
       }
 }
+
+/* Register budgets: AVX-512 has 32 vector registers, AVX2 and SSE2 16; each blocking
+ * leaves room for the NV input vectors and a broadcast weight. */
+#if VL == 16
+DEFINE_KERNEL (12, 2)
+DEFINE_KERNEL (8, 3)
+DEFINE_KERNEL (4, 6)
+const TconvKernel NAME (tconv_kernels)[TCONV_KERNELS_PER_ISA] = {
+  { kernel_12x2, 12, 2 * VL }, { kernel_8x3, 8, 3 * VL }, { kernel_4x6, 4, 6 * VL },
+  { kernel_1x4, 1, 4 * VL },
+};
+#else
+DEFINE_KERNEL (6, 2)
+DEFINE_KERNEL (4, 3)
+DEFINE_KERNEL (2, 5)
+const TconvKernel NAME (tconv_kernels)[TCONV_KERNELS_PER_ISA] = {
+  { kernel_6x2, 6, 2 * VL }, { kernel_4x3, 4, 3 * VL }, { kernel_2x5, 2, 5 * VL },
+  { kernel_1x4, 1, 4 * VL },
+};
+#endif

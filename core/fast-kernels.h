@@ -3,33 +3,56 @@
 
 #include "tensor.h"
 
-/* Slack, in floats, that the input buffer must have after its last plane: a kernel
- * reads whole vectors past the end of a row. */
-#define TCONV_KERNEL_SLACK TCONV_TENSOR_SLACK
+/* Floats the kernels may read past the last tap of the last row they compute: they
+ * read whole vector groups.  Padded inputs get this much slack; tensors have
+ * TCONV_TENSOR_SLACK, which is at least as large. */
+#define TCONV_KERNEL_SLACK 128
+G_STATIC_ASSERT (TCONV_TENSOR_SLACK >= TCONV_KERNEL_SLACK);
 
+/* Most output channels one kernel call computes together. */
+#define TCONV_KERNEL_MAX_OCB 12
+
+/* One block of up to `ocb` output channels over some rows:
+ *   out[j][r][x] = bias[j] + sum_ci sum_t w[ci][t][j] * in[ci*plane + r*pw + x + off[t]]
+ * then the PReLU when slope is set.  A conv2d (stride 1) is this with one tap per
+ * kernel element; a transposed convolution is this once its output phases are made
+ * channels of their own (each with zero weights on the taps that miss it). */
 typedef struct
 {
-  const float *in;        /* padded input, cin planes of `plane` floats, rows of pw */
+  const float *in;          /* padded input, cin planes of `plane` floats, rows of pw */
   gsize        plane;
   int          pw, cin;
-  const int   *off;       /* ntaps linear offsets (row*pw + col) */
+  const int   *off;         /* ntaps linear offsets (row*pw + col) */
   int          ntaps;
-  const float *w;         /* [cin][ntaps][4] for cob4, [cin][ntaps] for cob1 */
-  const float *bias;      /* 4 (cob4) or 1 values */
-  const float *slope;     /* fused PReLU: 4 (cob4) or 1 negative slopes, or NULL */
-  int          cob;       /* output channels actually stored (cob4: 1..4) */
-  int          rows, width;
-  float       *out;       /* first output pixel */
-  gsize        out_plane; /* between output channels */
-  gsize        out_row;   /* between output rows */
-  int          out_step;  /* between output columns */
+  const float *w;           /* [cin][ntaps][ocb] */
+  const float *bias;        /* ocb values */
+  const float *slope;       /* fused PReLU: ocb negative slopes, or NULL */
+  int          cob;         /* channels of the block actually stored (1..ocb) */
+  float       *out[TCONV_KERNEL_MAX_OCB]; /* each channel's first output pixel */
+  int          rows[TCONV_KERNEL_MAX_OCB], cols[TCONV_KERNEL_MAX_OCB]; /* each channel's extent */
+  int          row0, nrows; /* rows computed by this call */
+  int          width;       /* columns computed (the widest channel's) */
+  gsize        out_row;     /* between output rows of a channel */
+  int          out_step;    /* between output columns of a channel */
+  /* The input channels may come in chunks, so that the rows a call reads stay in L1:
+   * a chunk that is not the first starts from `partial` (ocb rows of pstride floats),
+   * one that is not the last leaves its sums there instead of in `out`. */
+  float       *partial;
+  int          pstride;
+  gboolean     first, last;
 } TconvKernelArgs;
 
 typedef void (*TconvKernelFunc) (const TconvKernelArgs *args);
 
-#define TCONV_DECLARE_KERNELS(isa)                                                           \
-  void tconv_kernel_cob4_##isa (const TconvKernelArgs *args);                                \
-  void tconv_kernel_cob1_##isa (const TconvKernelArgs *args);
+/* A kernel and its register blocking: ocb channels x vectors of `lanes` floats. */
+typedef struct
+{
+  TconvKernelFunc run;
+  int             ocb, lanes_per_step;
+} TconvKernel;
+
+#define TCONV_KERNELS_PER_ISA 4
+#define TCONV_DECLARE_KERNELS(isa) extern const TconvKernel tconv_kernels_##isa[TCONV_KERNELS_PER_ISA];
 
 TCONV_DECLARE_KERNELS (portable)
 TCONV_DECLARE_KERNELS (avx2)

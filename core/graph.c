@@ -136,6 +136,30 @@ run_layer (const TconvLayer *l, const TconvLayer **fuse, const TconvTensor *inpu
   return TRUE;
 }
 
+/* A nearest resize and the conv2d after it, in one pass (see tconv_fast_resize_conv2d);
+ * *done is FALSE when the fast path does not cover them and they run one by one. */
+static gboolean
+resize_conv (const TconvLayer *resize, const TconvLayer *conv, Activation *x, gboolean *done,
+             GError **error)
+{
+  const int   s = resize->resize.factor;
+  TconvTensor up = { x->t.n, x->t.c, x->t.h * s, x->t.w * s, NULL }, next = { 0 };
+
+  *done = FALSE;
+  if (!tconv_conv2d_shape (&up, &conv->weight, conv->bias ? conv->out_channels : -1, &conv->conv,
+                           &next, error)
+      || !tconv_tensor_alloc (&next, "conv2d output", error))
+    return FALSE;
+  if (!tconv_fast_resize_conv2d (&x->t, s, &conv->weight, conv->bias, &conv->conv, &next))
+    {
+      tconv_tensor_free (&next);
+      return TRUE;
+    }
+  replace (x, next);
+  *done = TRUE;
+  return TRUE;
+}
+
 gboolean
 tconv_graph_forward (const TconvModel *model, const TconvTensor *input, TconvTensor *output,
                      GError **error)
@@ -152,6 +176,22 @@ tconv_graph_forward (const TconvModel *model, const TconvTensor *input, TconvTen
   for (int i = 0; i < model->n_layers; i++)
     {
       const TconvLayer *l = &model->layers[i];
+      if (l->kind == TCONV_LAYER_RESIZE && l->resize.interp == TCONV_INTERP_NEAREST
+          && i + 1 < model->n_layers && model->layers[i + 1].kind == TCONV_LAYER_CONV2D)
+        {
+          gboolean done;
+          if (!resize_conv (l, &model->layers[i + 1], &x, &done, error))
+            {
+              if (x.owned)
+                tconv_tensor_free (&x.t);
+              return FALSE;
+            }
+          if (done)
+            {
+              i++;
+              continue;
+            }
+        }
       const TconvLayer *fuse = l->kind == TCONV_LAYER_CONV2D && i + 1 < model->n_layers
                                    && model->layers[i + 1].kind == TCONV_LAYER_PRELU
                                  ? &model->layers[i + 1]
@@ -182,22 +222,30 @@ layer_geometry (const TconvLayer *l, int *reach, int *num, int *den)
   switch (l->kind)
     {
     case TCONV_LAYER_CONV2D:
+      /* output x reads input [x*s - p, x*s - p + d*(k-1)] */
       k = MAX (l->weight.h, l->weight.w);
       d = MAX (l->conv.dilation[0], l->conv.dilation[1]);
       p = MAX (l->conv.padding[0], l->conv.padding[1]);
-      *reach = MAX (p, d * (k - 1) - MIN (l->conv.padding[0], l->conv.padding[1])) + 1;
+      *reach = MAX (p, d * (k - 1) - MIN (l->conv.padding[0], l->conv.padding[1]));
       *den = MAX (l->conv.stride[0], l->conv.stride[1]);
       break;
     case TCONV_LAYER_CONV_TRANSPOSE2D:
+      /* output o reads inputs q with q*s in [o + p - d*(k-1), o + p]: within
+       * max(p, d*(k-1) - p)/s of o/s, plus one for the rounding of o/s */
       k = MAX (l->weight.h, l->weight.w);
       d = MAX (l->transposed.dilation[0], l->transposed.dilation[1]);
       s = MIN (l->transposed.stride[0], l->transposed.stride[1]);
       p = MAX (l->transposed.padding[0], l->transposed.padding[1]);
-      *reach = (MAX (p, d * (k - 1)) + s - 1) / s + 1;
+      *reach = (MAX (p, d * (k - 1) - MIN (l->transposed.padding[0], l->transposed.padding[1]))
+                + s - 1) / s + 1;
       *num = MAX (l->transposed.stride[0], l->transposed.stride[1]);
       break;
     case TCONV_LAYER_RESIZE:
-      *reach = 3; /* bicubic reads 2 pixels each side; clamped borders one more */
+      /* bicubic reads 2 pixels each side, bilinear 1, nearest none; one more for the
+       * rounding of the source position */
+      *reach = l->resize.interp == TCONV_INTERP_BICUBIC    ? 3
+               : l->resize.interp == TCONV_INTERP_BILINEAR ? 2
+                                                           : 1;
       *num = l->resize.factor;
       break;
     case TCONV_LAYER_PIXEL_SHUFFLE:

@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "tensor.h"
 #include "tconv-error.h"
 
@@ -27,6 +29,137 @@ tconv_checked_numel (int n, int c, int h, int w, const char *what,
   return TRUE;
 }
 
+/* ---- a per-thread cache of freed blocks --------------------------------------------
+ * The engine allocates the same few large tensors for every tile; fresh allocations of
+ * that size are mmap()s whose page faults cost more than the convolutions.  Freed blocks
+ * wait here (a few per thread) and are zeroed again on reuse. */
+
+#define CACHE_BLOCKS 8
+#define BLOCK_HEADER 64 /* keeps the data 64-byte aligned */
+
+typedef struct
+{
+  gsize  floats[CACHE_BLOCKS];
+  float *data[CACHE_BLOCKS];
+  int    n;
+} BlockCache;
+
+static void
+block_release (float *data)
+{
+  if (data)
+    {
+      guint8 *p = (guint8 *) data;
+      g_free (p - p[-1]);
+    }
+}
+
+static void
+block_cache_free (gpointer cache)
+{
+  BlockCache *c = cache;
+  for (int i = 0; i < c->n; i++)
+    block_release (c->data[i]);
+  g_free (c);
+}
+
+static GPrivate block_cache = G_PRIVATE_INIT (block_cache_free);
+
+static gsize
+block_floats (const float *data)
+{
+  return ((const gsize *) ((const guint8 *) data - ((const guint8 *) data)[-1]))[0];
+}
+
+static float *
+block_alloc (gsize floats, gboolean zero)
+{
+  BlockCache *c = g_private_get (&block_cache);
+  int         best = -1;
+
+  /* the tightest fit, and not a block twice the size: that one is wanted later */
+  for (int i = 0; c && i < c->n; i++)
+    if (c->floats[i] >= floats && c->floats[i] / 2 <= floats
+        && (best < 0 || c->floats[i] < c->floats[best]))
+      best = i;
+  if (best >= 0)
+    {
+      float *data = c->data[best];
+      c->n--;
+      c->data[best] = c->data[c->n];
+      c->floats[best] = c->floats[c->n];
+      if (zero)
+        memset (data, 0, floats * sizeof (float));
+      return data;
+    }
+  guint8 *base = zero ? g_try_malloc0 (floats * sizeof (float) + BLOCK_HEADER)
+                      : g_try_malloc (floats * sizeof (float) + BLOCK_HEADER);
+  if (base == NULL)
+    return NULL;
+  /* header: the capacity, then (in the byte before the data) the offset back to base */
+  guint8 *data = (guint8 *) (((guintptr) base + sizeof (gsize) + 1 + 63) & ~(guintptr) 63);
+  *(gsize *) base = floats;
+  data[-1] = (guint8) (data - base);
+  return (float *) data;
+}
+
+float *
+tconv_block_alloc0 (gsize floats)
+{
+  return block_alloc (floats, TRUE);
+}
+
+float *
+tconv_block_alloc (gsize floats)
+{
+  return block_alloc (floats, FALSE);
+}
+
+void
+tconv_block_free (float *data)
+{
+  BlockCache *c = g_private_get (&block_cache);
+
+  if (data == NULL)
+    return;
+  if (c == NULL)
+    {
+      c = g_new0 (BlockCache, 1);
+      g_private_set (&block_cache, c);
+    }
+  if (c->n == CACHE_BLOCKS)
+    {
+      /* drop the smallest: the large ones are the expensive ones to fault in again */
+      int small = 0;
+      for (int i = 1; i < c->n; i++)
+        if (c->floats[i] < c->floats[small])
+          small = i;
+      if (c->floats[small] > block_floats (data))
+        {
+          block_release (data);
+          return;
+        }
+      block_release (c->data[small]);
+      c->n--;
+      c->data[small] = c->data[c->n];
+      c->floats[small] = c->floats[c->n];
+    }
+  c->data[c->n] = data;
+  c->floats[c->n] = block_floats (data);
+  c->n++;
+}
+
+void
+tconv_block_cache_clear (void)
+{
+  BlockCache *c = g_private_get (&block_cache);
+
+  for (int i = 0; c && i < c->n; i++)
+    block_release (c->data[i]);
+  if (c)
+    c->n = 0;
+}
+
 gboolean
 tconv_tensor_alloc (TconvTensor *t, const char *what, GError **error)
 {
@@ -36,7 +169,7 @@ tconv_tensor_alloc (TconvTensor *t, const char *what, GError **error)
   if (!tconv_checked_numel (t->n, t->c, t->h, t->w, what, &numel, error))
     return FALSE;
   /* TCONV_TENSOR_SLACK zeros after the data: vector kernels read past a row's end. */
-  t->data = g_try_malloc0_n (numel + TCONV_TENSOR_SLACK, sizeof (float));
+  t->data = tconv_block_alloc0 (numel + TCONV_TENSOR_SLACK);
   if (t->data == NULL)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY,
@@ -50,5 +183,5 @@ tconv_tensor_alloc (TconvTensor *t, const char *what, GError **error)
 void
 tconv_tensor_free (TconvTensor *t)
 {
-  g_clear_pointer (&t->data, g_free);
+  g_clear_pointer (&t->data, tconv_block_free);
 }

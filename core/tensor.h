@@ -18,6 +18,14 @@ typedef struct
   float *data;       /* n*c*h*w floats, row-major NCHW; owned when allocated by tconv_tensor_alloc */
 } TconvTensor;
 
+/* Zeroed float buffers from a small per-thread cache of freed ones (NULL when out of
+ * memory); free with tconv_block_free, which may keep the block for the next alloc.
+ * tconv_block_cache_clear returns this thread's cached blocks to the system. */
+float *tconv_block_alloc0       (gsize floats);
+float *tconv_block_alloc        (gsize floats); /* not zeroed */
+void   tconv_block_free         (float *data);
+void   tconv_block_cache_clear  (void);
+
 /* Element count n*c*h*w, or FALSE with TCONV_ERROR_TOO_LARGE when it overflows
  * or exceeds TCONV_MAX_ELEMENTS. `what` names the tensor in the message. */
 gboolean tconv_checked_numel (int n, int c, int h, int w, const char *what,

@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "activation.h"
+#include "resize.h"
 #include "fast-conv.h"
 
 static GRand *rng;
@@ -119,6 +120,59 @@ one_isa (const char *isa)
   return cases;
 }
 
+/* Wide rows and many input channels: the kernels then take the input channels in
+ * chunks through partial sums, and a nearest resize + conv2d runs folded into one
+ * transposed convolution.  Both against the reference, operator by operator. */
+static int
+wide_and_folded (const char *isa)
+{
+  int cases = 0;
+
+  for (int i = 0; i < 12; i++)
+    {
+      int         cin = g_rand_int_range (rng, 20, 60), cout = i % 3 == 0 ? 1 : g_rand_int_range (rng, 1, 14);
+      int         k = g_rand_int_range (rng, 1, 10), s = g_rand_int_range (rng, 2, 5);
+      int         h = g_rand_int_range (rng, k, k + 8), w = g_rand_int_range (rng, 150, 400);
+      TconvTensor in = random_tensor (1, cin, h, w), b = random_tensor (1, 1, 1, cout);
+      TconvTensor wt = random_tensor (cout, cin, k, k);
+      TconvConv2dParams p = tconv_conv2d_params_default ();
+      p.padding[0] = p.padding[1] = g_rand_int_range (rng, 0, k);
+
+      /* conv2d on wide rows */
+      TconvTensor shape, ref, fast;
+      g_assert_true (tconv_conv2d_shape (&in, &wt, cout, &p, &shape, NULL));
+      ref = fast = shape;
+      g_assert_true (tconv_tensor_alloc (&ref, "ref", NULL) && tconv_tensor_alloc (&fast, "fast", NULL));
+      g_assert_true (tconv_conv2d (&in, &wt, b.data, cout, &p, &ref, NULL));
+      g_assert_true (tconv_fast_conv2d (&in, &wt, b.data, &p, NULL, 0, &fast));
+      if (rel_diff (&fast, &ref) > 1e-5)
+        g_error ("%s wide conv2d cin %d w %d k %d: differs by %g", isa, cin, w, k, rel_diff (&fast, &ref));
+      tconv_tensor_free (&ref);
+      tconv_tensor_free (&fast);
+
+      /* nearest resize by s, then the conv2d */
+      TconvTensor up = { 1, cin, h * s, w * s, NULL };
+      g_assert_true (tconv_tensor_alloc (&up, "up", NULL));
+      g_assert_true (tconv_resize (&in, TCONV_INTERP_NEAREST, s, s, &up, NULL));
+      g_assert_true (tconv_conv2d_shape (&up, &wt, cout, &p, &shape, NULL));
+      ref = fast = shape;
+      g_assert_true (tconv_tensor_alloc (&ref, "ref", NULL) && tconv_tensor_alloc (&fast, "fast", NULL));
+      g_assert_true (tconv_conv2d (&up, &wt, b.data, cout, &p, &ref, NULL));
+      g_assert_true (tconv_fast_resize_conv2d (&in, s, &wt, b.data, &p, &fast));
+      if (rel_diff (&fast, &ref) > 1e-5)
+        g_error ("%s resize x%d + conv2d cin %d k %d p %d: differs by %g", isa, s, cin, k,
+                 p.padding[0], rel_diff (&fast, &ref));
+      tconv_tensor_free (&ref);
+      tconv_tensor_free (&fast);
+      tconv_tensor_free (&up);
+      tconv_tensor_free (&in);
+      tconv_tensor_free (&b);
+      tconv_tensor_free (&wt);
+      cases += 2;
+    }
+  return cases;
+}
+
 static void
 test_fast_equals_reference (void)
 {
@@ -133,6 +187,8 @@ test_fast_equals_reference (void)
           continue;
         }
       g_printerr ("%s: %d random shapes equal the reference\n", isas[i], one_isa (isas[i]));
+      g_printerr ("%s: %d wide-row and folded resize+conv cases equal the reference\n", isas[i],
+                  wide_and_folded (isas[i]));
       tested++;
     }
   g_assert_cmpint (tested, >=, 1);

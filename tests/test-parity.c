@@ -63,7 +63,7 @@ read_case (const char *buf, gsize len, gsize *pos, Case *c)
       parse_shape (colon + 1, t);
       gsize bytes = tconv_tensor_numel (t) * sizeof (float);
       g_assert_cmpuint (*pos + bytes, <=, len);
-      t->data = g_malloc (bytes);
+      g_assert_true (tconv_tensor_alloc (t, "fixture", NULL));
       memcpy (t->data, buf + *pos, bytes); /* fixtures are little-endian, as this machine */
       *pos += bytes;
     }

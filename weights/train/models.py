@@ -50,6 +50,12 @@ def build(kind, scale, kernel, residual=True):
     return Residual(body, scale) if residual else body
 
 
+def head(model):
+    """The upsampling layer (ConvTranspose2d, or the Conv2d after the resize)."""
+    body = model.body if isinstance(model, Residual) else model
+    return body[-1]
+
+
 def trunk_len():
     return len(trunk())
 

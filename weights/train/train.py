@@ -95,6 +95,10 @@ def main():
     ap.add_argument("--lr-patch", type=int, default=24)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--min-lr", type=float, default=1e-5)
+    ap.add_argument("--head-lr-scale", type=float, default=0.1,
+                    help="learning-rate factor of the upsampling layer (FSRCNN trains it 10x slower)")
+    ap.add_argument("--loss", choices=["l1", "mse"], default="l1",
+                    help="mse fine-tunes for PSNR once l1 has converged")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--init", help="run folder whose weights start this run (fine-tuning)")
@@ -110,7 +114,11 @@ def main():
     random.seed(a.seed)
     os.makedirs(a.out, exist_ok=True)
     model = models.build(a.kind, a.scale, a.kernel, residual=not a.plain)
-    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    head = models.head(model)
+    head_ids = {id(p) for p in head.parameters()}
+    opt = torch.optim.Adam([
+        {"params": [p for p in model.parameters() if id(p) not in head_ids], "lr_scale": 1.0},
+        {"params": list(head.parameters()), "lr_scale": a.head_lr_scale}], lr=a.lr)
     start = 0
     ckpt_path = os.path.join(a.out, "ckpt.pt")
     if os.path.exists(ckpt_path):
@@ -139,9 +147,9 @@ def main():
     for it in range(start, a.iters):
         lr_now = a.min_lr + 0.5 * (a.lr - a.min_lr) * (1 + math.cos(math.pi * it / a.iters))
         for g in opt.param_groups:
-            g["lr"] = lr_now
+            g["lr"] = lr_now * g["lr_scale"]
         x, y = sampler.batch(a.batch)
-        loss = F.l1_loss(model(x), y)
+        loss = (F.l1_loss if a.loss == "l1" else F.mse_loss)(model(x), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
