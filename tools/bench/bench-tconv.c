@@ -94,8 +94,13 @@ main (int argc, char **argv)
         {
           TconvModel  one = *m;
           TconvTensor next = { 0 };
-          int         n = i + 1 < m->n_layers && m->layers[i].kind == TCONV_LAYER_CONV2D
-                              && m->layers[i + 1].kind == TCONV_LAYER_PRELU ? 2 : 1;
+          /* pairs the engine runs as one: conv2d + PReLU, nearest resize + conv2d */
+          const TconvLayer *l = &m->layers[i];
+          int n = i + 1 < m->n_layers
+                      && ((l->kind == TCONV_LAYER_CONV2D && l[1].kind == TCONV_LAYER_PRELU)
+                          || (l->kind == TCONV_LAYER_RESIZE && l->resize.interp == TCONV_INTERP_NEAREST
+                              && l[1].kind == TCONV_LAYER_CONV2D))
+                    ? 2 : 1;
           if (m->layers[i].kind == TCONV_LAYER_ADD_UPSCALED_INPUT)
             break; /* needs the model input; it is the cheap last step */
           one.n_layers = n;
@@ -110,8 +115,9 @@ main (int argc, char **argv)
                 return 1;
               best = MIN (best, (g_get_monotonic_time () - t0) / 1e3);
             }
-          printf ("layer %d %s%s %dx%d->%d %.2f ms/tile\n", i, tconv_layer_kind_name (m->layers[i].kind),
-                  n == 2 ? "+prelu" : "", cur.c, m->layers[i].weight.h, next.c, best);
+          printf ("layer %d %s%s%s %dx%d->%d %.2f ms/tile\n", i, tconv_layer_kind_name (l->kind),
+                  n == 2 ? "+" : "", n == 2 ? tconv_layer_kind_name (l[1].kind) : "", cur.c,
+                  l->kind == TCONV_LAYER_RESIZE ? l[1].weight.h : l->weight.h, next.c, best);
           tconv_tensor_free (&cur);
           cur = next;
           i += n - 1;

@@ -91,6 +91,7 @@ def main():
     ap.add_argument("--plain", action="store_true",
                     help="no global residual (plain FSRCNN, as the paper)")
     ap.add_argument("--iters", type=int, default=60000)
+    ap.add_argument("--stop-at", type=int, help="stop after this iteration (the schedule still spans --iters)")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr-patch", type=int, default=24)
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -144,7 +145,7 @@ def main():
     print(f"{len(pairs)} training images", flush=True)
 
     t0, running = time.time(), 0.0
-    for it in range(start, a.iters):
+    for it in range(start, min(a.iters, a.stop_at or a.iters)):
         lr_now = a.min_lr + 0.5 * (a.lr - a.min_lr) * (1 + math.cos(math.pi * it / a.iters))
         for g in opt.param_groups:
             g["lr"] = lr_now * g["lr_scale"]
@@ -155,7 +156,7 @@ def main():
         opt.step()
         running += loss.item()
         done = it + 1
-        if done % a.ckpt_every == 0 or done == a.iters:
+        if done % a.ckpt_every == 0 or done == a.iters or done == a.stop_at:
             psnr = evaluate(model, a.scale, val)
             print(f"iter {done}/{a.iters} loss {running / a.ckpt_every:.5f} lr {lr_now:.2e} "
                   f"val-PSNR {psnr:.3f} ({time.time() - t0:.0f}s)", flush=True)
