@@ -135,12 +135,13 @@ transposed_weight (const TconvTensor *w, int ci, int co, int ky, int kx)
  * transposed convolution, with the taps that reach it. */
 typedef struct
 {
-  int          co;       /* channel index in the weight, bias and slopes */
-  int          ntaps;
-  const int   *off;      /* linear offsets into the padded input */
-  const int   *ky, *kx;  /* the kernel element of each tap */
-  float       *out;      /* first output pixel */
-  int          rows, cols;
+  int        co;       /* channel index in the weight, bias and slopes */
+  int        ntaps;
+  const int *off;      /* linear offsets into the padded input */
+  const int *ky, *kx;  /* the kernel element of each tap */
+  int        plane;    /* output plane, counted from the output base */
+  gsize      out;      /* first output pixel within that plane */
+  int        rows, cols;
 } Channel;
 
 typedef struct
@@ -170,17 +171,46 @@ pick_kernel (const Isa *isa, int n)
   return best;
 }
 
-/* Runs channels [0, n) over the padded input `in` (cin planes of `plane`, rows of pw),
- * ocb at a time; row by row so that a row's inputs stay in cache for every block. */
-static void
-run_channels (const Isa *isa, const float *in, gsize plane, int pw, int cin,
-              const Channel *ch, int n, const Weights *wt, gsize out_row, int out_step)
+/* Everything a layer needs to run one output row at a time: the channel blocks with
+ * their packed weights, and the geometry of the padded input it reads. */
+struct _TconvPlan
 {
-  const TconvKernel *k = pick_kernel (isa, n);
-  const int          ocb = k->ocb, n_blocks = (n + ocb - 1) / ocb;
-  TconvKernelArgs   *args = g_new0 (TconvKernelArgs, n_blocks);
-  int                max_rows = 0, max_width = 0;
+  const TconvKernel *k;
+  int                n_blocks, ocb, cin, chunk, pstride;
+  TconvKernelArgs   *args;
+  gsize             *out_off;   /* [n_blocks][ocb] channel offsets from the output base */
+  int               *out_chan;  /* [n_blocks][ocb] the output plane of each channel */
+  gsize             *out_phase; /* [n_blocks][ocb] offset within that plane */
+  int               *out_rows;  /* [n_blocks][ocb] rows of each channel */
+  int                rows;      /* output rows (phase rows for a transposed conv) */
+  float             *partial;
+  TconvPlanInput     input;
+  /* transposed: taps of every phase; conv2d: of the kernel */
+  int               *off, *ky, *kx;
+};
 
+/* Builds the blocks of channels [0, n); tap offsets are relative to the first row
+ * the taps read (input->row_lo), so a window starting there is what a row needs. */
+static TconvPlan *
+plan_new (const Isa *isa, const Channel *ch, int n, const Weights *wt, int cin,
+          const TconvPlanInput *input, gsize out_plane, gsize out_row, int out_step)
+{
+  TconvPlan         *plan = g_new0 (TconvPlan, 1);
+  const TconvKernel *k = pick_kernel (isa, n);
+  const int          ocb = k->ocb, n_blocks = (n + ocb - 1) / ocb, pw = input->pw;
+  const int          shift = input->row_lo * pw;
+  int                max_width = 0;
+
+  plan->k = k;
+  plan->ocb = ocb;
+  plan->n_blocks = n_blocks;
+  plan->cin = cin;
+  plan->input = *input;
+  plan->args = g_new0 (TconvKernelArgs, n_blocks);
+  plan->out_off = g_new0 (gsize, (gsize) n_blocks * ocb);
+  plan->out_rows = g_new0 (int, (gsize) n_blocks * ocb);
+  plan->out_chan = g_new0 (int, (gsize) n_blocks * ocb);
+  plan->out_phase = g_new0 (gsize, (gsize) n_blocks * ocb);
   for (int b = 0; b < n_blocks; b++)
     {
       const Channel *c = ch + b * ocb;
@@ -194,20 +224,20 @@ run_channels (const Isa *isa, const float *in, gsize plane, int pw, int cin,
         for (int t = 0; t < c[j].ntaps; t++)
           {
             int u = 0;
-            while (u < ntaps && off[u] != c[j].off[t])
+            while (u < ntaps && off[u] != c[j].off[t] - shift)
               u++;
             if (u == ntaps)
-              off[ntaps++] = c[j].off[t];
+              off[ntaps++] = c[j].off[t] - shift;
           }
       float *w = g_new0 (float, (gsize) cin * MAX (ntaps, 1) * ocb + 2 * ocb);
       float *bias = w + (gsize) cin * MAX (ntaps, 1) * ocb, *slope = bias + ocb;
-      TconvKernelArgs *a = &args[b];
+      TconvKernelArgs *a = &plan->args[b];
       for (int j = 0; j < cob; j++)
         {
           for (int t = 0; t < c[j].ntaps; t++)
             {
               int u = 0;
-              while (off[u] != c[j].off[t])
+              while (off[u] != c[j].off[t] - shift)
                 u++;
               for (int ci = 0; ci < cin; ci++)
                 w[((gsize) ci * ntaps + u) * ocb + j] =
@@ -216,17 +246,16 @@ run_channels (const Isa *isa, const float *in, gsize plane, int pw, int cin,
           bias[j] = wt->bias ? wt->bias[c[j].co] : 0.0f;
           if (wt->slopes)
             slope[j] = wt->slopes[wt->n_slopes == 1 ? 0 : c[j].co];
-          a->out[j] = c[j].out;
-          a->rows[j] = c[j].rows;
+          plan->out_chan[b * ocb + j] = c[j].plane;
+          plan->out_phase[b * ocb + j] = c[j].out;
+          plan->out_off[b * ocb + j] = (gsize) c[j].plane * out_plane + c[j].out;
+          plan->out_rows[b * ocb + j] = c[j].rows;
           a->cols[j] = c[j].cols;
           width = MAX (width, c[j].cols);
-          max_rows = MAX (max_rows, c[j].rows);
+          plan->rows = MAX (plan->rows, c[j].rows);
           max_width = MAX (max_width, c[j].cols);
         }
-      a->in = in;
-      a->plane = plane;
       a->pw = pw;
-      a->cin = cin;
       a->off = off;
       a->ntaps = ntaps;
       a->w = w;
@@ -239,46 +268,137 @@ run_channels (const Isa *isa, const float *in, gsize plane, int pw, int cin,
       a->out_step = out_step;
     }
   /* Input channels in chunks whose rows fit half of a 48 KB L1 data cache. */
-  int row_min = G_MAXINT, row_max = 0;
-  for (int t = 0; t < args[0].ntaps; t++)
-    row_min = MIN (row_min, args[0].off[t] / pw), row_max = MAX (row_max, args[0].off[t] / pw);
-  int row_span = row_max >= row_min ? row_max - row_min + 1 : 1;
+  int row_span = input->row_hi - input->row_lo + 1;
   int per_channel = row_span * (pw + k->lanes_per_step) * (int) sizeof (float);
   int chunk = CLAMP ((24 << 10) / per_channel, 1, cin);
   int n_chunks = (cin + chunk - 1) / chunk;
-  chunk = (cin + n_chunks - 1) / n_chunks;
-  int    pstride = (max_width + k->lanes_per_step - 1) / k->lanes_per_step * k->lanes_per_step;
-  float *partial = n_chunks > 1 ? g_new (float, (gsize) ocb * pstride) : NULL;
+  plan->chunk = (cin + n_chunks - 1) / n_chunks;
+  plan->pstride = (max_width + k->lanes_per_step - 1) / k->lanes_per_step * k->lanes_per_step;
+  if (n_chunks > 1)
+    plan->partial = g_new (float, (gsize) ocb * plan->pstride);
+  return plan;
+}
 
-  for (int r = 0; r < max_rows; r++)
-    for (int b = 0; b < n_blocks; b++)
-      {
-        TconvKernelArgs a = args[b];
-        gboolean        wanted = FALSE;
-        for (int j = 0; j < a.cob; j++)
-          wanted |= r < a.rows[j];
-        if (!wanted)
-          continue;
-        a.row0 = r;
-        a.partial = partial;
-        a.pstride = pstride;
-        for (int c0 = 0; c0 < cin; c0 += chunk)
-          {
-            a.in = in + (gsize) c0 * plane;
-            a.cin = MIN (chunk, cin - c0);
-            a.w = args[b].w + (gsize) c0 * a.ntaps * ocb;
-            a.first = c0 == 0;
-            a.last = c0 + chunk >= cin;
-            k->run (&a);
-          }
-      }
-  g_free (partial);
-  for (int b = 0; b < n_blocks; b++)
+void
+tconv_plan_free (TconvPlan *plan)
+{
+  if (plan == NULL)
+    return;
+  for (int b = 0; b < plan->n_blocks; b++)
     {
-      g_free ((int *) args[b].off);
-      g_free ((float *) args[b].w);
+      g_free ((int *) plan->args[b].off);
+      g_free ((float *) plan->args[b].w);
     }
-  g_free (args);
+  g_free (plan->args);
+  g_free (plan->out_off);
+  g_free (plan->out_rows);
+  g_free (plan->out_chan);
+  g_free (plan->out_phase);
+  g_free (plan->partial);
+  g_free (plan->off);
+  g_free (plan->ky);
+  g_free (plan->kx);
+  g_free (plan);
+}
+
+const TconvPlanInput *
+tconv_plan_input (const TconvPlan *plan)
+{
+  return &plan->input;
+}
+
+void
+tconv_plan_set_plane_stride (TconvPlan *plan, gsize stride)
+{
+  for (int i = 0; i < plan->n_blocks * plan->ocb; i++)
+    plan->out_off[i] = (gsize) plan->out_chan[i] * stride + plan->out_phase[i];
+}
+
+int
+tconv_plan_rows (const TconvPlan *plan)
+{
+  return plan->rows;
+}
+
+void
+tconv_plan_run_row (const TconvPlan *plan, const float *window, gsize plane, float *out, int r)
+{
+  const int ocb = plan->ocb;
+
+  for (int b = 0; b < plan->n_blocks; b++)
+    {
+      TconvKernelArgs a = plan->args[b];
+      gboolean        wanted = FALSE;
+      for (int j = 0; j < a.cob; j++)
+        {
+          a.rows[j] = r < plan->out_rows[b * ocb + j];
+          a.out[j] = out + plan->out_off[b * ocb + j] + (gsize) r * a.out_row;
+          wanted |= a.rows[j];
+        }
+      if (!wanted)
+        continue;
+      a.row0 = 0;
+      a.plane = plane;
+      a.partial = plan->partial;
+      a.pstride = plan->pstride;
+      for (int c0 = 0; c0 < plan->cin; c0 += plan->chunk)
+        {
+          a.in = window + (gsize) c0 * plane;
+          a.cin = MIN (plan->chunk, plan->cin - c0);
+          a.w = plan->args[b].w + (gsize) c0 * a.ntaps * ocb;
+          a.first = c0 == 0;
+          a.last = c0 + plan->chunk >= plan->cin;
+          plan->k->run (&a);
+        }
+    }
+}
+
+/* Runs a plan over a whole padded input (cin planes of ph x pw). */
+static void
+plan_run (const TconvPlan *plan, const float *in, float *out)
+{
+  const TconvPlanInput *g = &plan->input;
+  for (int r = 0; r < plan->rows; r++)
+    tconv_plan_run_row (plan, in + (gsize) (r + g->row_lo) * g->pw, (gsize) g->ph * g->pw, out, r);
+}
+
+TconvPlan *
+tconv_plan_conv2d (const TconvTensor *w, const float *bias, const TconvConv2dParams *p,
+                   const float *slopes, int n_slopes, int group, int in_h, int in_w)
+{
+  const Isa *k = isa ();
+
+  if (k->kernels == NULL || p->stride[0] != 1 || p->stride[1] != 1)
+    return NULL;
+
+  const int      ntaps = w->h * w->w, cog = w->n / p->groups;
+  const int      out_h = in_h + 2 * p->padding[0] - p->dilation[0] * (w->h - 1);
+  const int      out_w = in_w + 2 * p->padding[1] - p->dilation[1] * (w->w - 1);
+  TconvPlanInput g = { p->padding[0], p->padding[1], in_h + 2 * p->padding[0],
+                       in_w + 2 * p->padding[1], 0, p->dilation[0] * (w->h - 1) };
+  int           *off = g_new (int, ntaps), *ky = g_new (int, ntaps), *kx = g_new (int, ntaps);
+  Channel       *ch = g_new (Channel, cog);
+
+  if (out_h < 1 || out_w < 1)
+    {
+      g_free (off), g_free (ky), g_free (kx), g_free (ch);
+      return NULL;
+    }
+  for (int y = 0, t = 0; y < w->h; y++)
+    for (int x = 0; x < w->w; x++, t++)
+      {
+        ky[t] = y;
+        kx[t] = x;
+        off[t] = y * p->dilation[0] * g.pw + x * p->dilation[1];
+      }
+  for (int c = 0; c < cog; c++)
+    ch[c] = (Channel) { group * cog + c, ntaps, off, ky, kx, c, 0, out_h, out_w };
+  /* conv weights are [out][in/groups][kh][kw]: ci is within the group already */
+  Weights    wt = { w, conv_weight, 0, bias, slopes, n_slopes };
+  TconvPlan *plan = plan_new (k, ch, cog, &wt, w->c, &g, (gsize) out_h * out_w, out_w, 1);
+  plan->off = off, plan->ky = ky, plan->kx = kx;
+  g_free (ch);
+  return plan;
 }
 
 gboolean
@@ -286,27 +406,18 @@ tconv_fast_conv2d (const TconvTensor *in, const TconvTensor *w, const float *bia
                    const TconvConv2dParams *p, const float *slopes, int n_slopes,
                    TconvTensor *out)
 {
-  const Isa *k = isa ();
-
-  if (k->kernels == NULL || p->stride[0] != 1 || p->stride[1] != 1)
+  if (isa ()->kernels == NULL || p->stride[0] != 1 || p->stride[1] != 1)
     return FALSE;
 
   const int ph = in->h + 2 * p->padding[0], pw = in->w + 2 * p->padding[1];
-  const int ntaps = w->h * w->w;
   const int cig = in->c / p->groups, cog = out->c / p->groups;
-  int      *off = g_new (int, ntaps), *ky = g_new (int, ntaps), *kx = g_new (int, ntaps);
-  Channel  *ch = g_new (Channel, cog);
+  TconvPlan **plans = g_new0 (TconvPlan *, p->groups);
+  gboolean   ok = TRUE;
 
-  for (int y = 0, t = 0; y < w->h; y++)
-    for (int x = 0; x < w->w; x++, t++)
-      {
-        ky[t] = y;
-        kx[t] = x;
-        off[t] = y * p->dilation[0] * pw + x * p->dilation[1];
-      }
+  for (int g = 0; g < p->groups && ok; g++)
+    ok = (plans[g] = tconv_plan_conv2d (w, bias, p, slopes, n_slopes, g, in->h, in->w)) != NULL;
   /* Without padding the input itself will do: tensors carry the kernels' slack. */
   const gboolean copy = p->padding[0] || p->padding[1];
-  gboolean       ok = TRUE;
   for (int n = 0; n < in->n && ok; n++)
     {
       float *buf = copy ? padded_copy (in, n, p->padding[0], p->padding[1], ph, pw,
@@ -318,19 +429,13 @@ tconv_fast_conv2d (const TconvTensor *in, const TconvTensor *w, const float *bia
           break;
         }
       for (int g = 0; g < p->groups; g++)
-        {
-          for (int c = 0; c < cog; c++)
-            ch[c] = (Channel) { g * cog + c, ntaps, off, ky, kx,
-                                tconv_tensor_plane (out, n, g * cog + c), out->h, out->w };
-          Weights wt = { w, conv_weight, 0, bias, slopes, n_slopes };
-          /* conv weights are [out][in/groups][kh][kw]: ci is within the group already */
-          run_channels (k, buf + (gsize) g * cig * ph * pw, (gsize) ph * pw, pw, cig, ch, cog,
-                        &wt, out->w, 1);
-        }
+        plan_run (plans[g], buf + (gsize) g * cig * ph * pw, tconv_tensor_plane (out, n, g * cog));
       if (copy)
         tconv_block_free (buf);
     }
-  g_free (off), g_free (ky), g_free (kx), g_free (ch);
+  for (int g = 0; g < p->groups; g++)
+    tconv_plan_free (plans[g]);
+  g_free (plans);
   return ok;
 }
 
@@ -341,35 +446,36 @@ floor_div (int a, int b)
   return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
-gboolean
-tconv_fast_conv_transpose2d (const TconvTensor *in, const TconvTensor *w, const float *bias,
-                             const TconvConvTranspose2dParams *p, TconvTensor *out)
+TconvPlan *
+tconv_plan_conv_transpose2d (const TconvTensor *w, const float *bias,
+                             const TconvConvTranspose2dParams *p, int group, int in_h, int in_w,
+                             int out_h, int out_w)
 {
   const Isa *k = isa ();
 
   if (k->kernels == NULL)
-    return FALSE;
+    return NULL;
 
-  const int cig = in->c / p->groups, cog = out->c / p->groups;
+  const int cig = w->n / p->groups, cog = w->c;
   const int sy = p->stride[0], sx = p->stride[1], dy = p->dilation[0], dx = p->dilation[1];
   /* Input row of output o through tap k: (o + padding - k*dilation) / stride = q + c.
-   * The padded copy must cover every c, for every phase. */
+   * The padded input must cover every c, for every phase. */
   int cmin_y = floor_div (-p->padding[0] - (w->h - 1) * dy + 0, sy) - 1;
   int cmin_x = floor_div (-p->padding[1] - (w->w - 1) * dx + 0, sx) - 1;
   int cmax_y = floor_div (sy - 1 + p->padding[0], sy) + 1;
   int cmax_x = floor_div (sx - 1 + p->padding[1], sx) + 1;
   int top = MAX (0, -cmin_y), left = MAX (0, -cmin_x);
-  int qy = (out->h + sy - 1) / sy, qx = (out->w + sx - 1) / sx;
-  int ph = top + MAX (in->h, qy + cmax_y) + 1, pw = left + MAX (in->w, qx + cmax_x) + 1;
-  int n_phases = MIN (sy, out->h) * MIN (sx, out->w), ntaps_max = w->h * w->w;
+  int qy = (out_h + sy - 1) / sy, qx = (out_w + sx - 1) / sx;
+  int ph = top + MAX (in_h, qy + cmax_y) + 1, pw = left + MAX (in_w, qx + cmax_x) + 1;
+  int n_phases = MIN (sy, out_h) * MIN (sx, out_w), ntaps_max = w->h * w->w;
   /* taps of each phase, stored phase after phase */
   int     *off = g_new (int, ntaps_max), *ky = g_new (int, ntaps_max), *kx = g_new (int, ntaps_max);
   int     *first = g_new (int, n_phases + 1);
   Channel *ch = g_new (Channel, (gsize) n_phases * cog);
-  int      nt = 0, phase = 0;
+  int      nt = 0, phase = 0, row_lo = G_MAXINT, row_hi = 0;
 
-  for (int ry = 0; ry < sy && ry < out->h; ry++)
-    for (int rx = 0; rx < sx && rx < out->w; rx++, phase++)
+  for (int ry = 0; ry < sy && ry < out_h; ry++)
+    for (int rx = 0; rx < sx && rx < out_w; rx++, phase++)
       {
         first[phase] = nt;
         for (int a = 0; a < w->h; a++)
@@ -384,43 +490,68 @@ tconv_fast_conv_transpose2d (const TconvTensor *in, const TconvTensor *w, const 
                   continue;
                 ky[nt] = a;
                 kx[nt] = b;
-                off[nt] = (floor_div (num_y, sy) + top) * pw + floor_div (num_x, sx) + left;
+                int row = floor_div (num_y, sy) + top;
+                row_lo = MIN (row_lo, row), row_hi = MAX (row_hi, row);
+                off[nt] = row * pw + floor_div (num_x, sx) + left;
                 nt++;
               }
           }
       }
   first[phase] = nt;
+  if (nt == 0)
+    row_lo = row_hi = top;
 
-  gboolean ok = TRUE;
-  for (int n = 0; n < in->n; n++)
+  /* phase-major: the channels of one phase share their taps, so a block of them wastes
+   * no FMA; a single-channel output packs its phases together instead */
+  int i = 0;
+  phase = 0;
+  for (int ry = 0; ry < sy && ry < out_h; ry++)
+    for (int rx = 0; rx < sx && rx < out_w; rx++, phase++)
+      for (int c = 0; c < cog; c++)
+        ch[i++] = (Channel) { c, first[phase + 1] - first[phase], off + first[phase],
+                              ky + first[phase], kx + first[phase], c,
+                              (gsize) ry * out_w + rx,
+                              (out_h - ry + sy - 1) / sy, (out_w - rx + sx - 1) / sx };
+  TconvPlanInput g = { top, left, ph, pw, row_lo, row_hi };
+  Weights        wt = { w, transposed_weight, group * cig, bias ? bias + group * cog : NULL, NULL, 0 };
+  TconvPlan     *plan = plan_new (k, ch, i, &wt, cig, &g, (gsize) out_h * out_w, (gsize) sy * out_w, sx);
+  plan->off = off, plan->ky = ky, plan->kx = kx;
+  g_free (first);
+  g_free (ch);
+  return plan;
+}
+
+gboolean
+tconv_fast_conv_transpose2d (const TconvTensor *in, const TconvTensor *w, const float *bias,
+                             const TconvConvTranspose2dParams *p, TconvTensor *out)
+{
+  if (isa ()->kernels == NULL)
+    return FALSE;
+
+  const int   cig = in->c / p->groups, cog = out->c / p->groups;
+  TconvPlan **plans = g_new0 (TconvPlan *, p->groups);
+  gboolean    ok = TRUE;
+
+  for (int g = 0; g < p->groups && ok; g++)
+    ok = (plans[g] = tconv_plan_conv_transpose2d (w, bias, p, g, in->h, in->w, out->h, out->w))
+         != NULL;
+  for (int n = 0; n < in->n && ok; n++)
     {
-      float *buf = padded_copy (in, n, top, left, ph, pw, TCONV_PAD_ZEROS);
+      const TconvPlanInput *g = tconv_plan_input (plans[0]);
+      float *buf = padded_copy (in, n, g->top, g->left, g->ph, g->pw, TCONV_PAD_ZEROS);
       if (buf == NULL)
         {
           ok = FALSE;
           break;
         }
-      for (int g = 0; g < p->groups; g++)
-        {
-          /* phase-major: the channels of one phase share their taps, so a block of them
-           * wastes no FMA; a single-channel output packs its phases together instead */
-          int i = 0;
-          phase = 0;
-          for (int ry = 0; ry < sy && ry < out->h; ry++)
-            for (int rx = 0; rx < sx && rx < out->w; rx++, phase++)
-              for (int c = 0; c < cog; c++)
-                ch[i++] = (Channel) { c, first[phase + 1] - first[phase], off + first[phase],
-                                      ky + first[phase], kx + first[phase],
-                                      tconv_tensor_plane (out, n, g * cog + c)
-                                        + (gsize) ry * out->w + rx,
-                                      (out->h - ry + sy - 1) / sy, (out->w - rx + sx - 1) / sx };
-          Weights wt = { w, transposed_weight, g * cig, bias ? bias + g * cog : NULL, NULL, 0 };
-          run_channels (k, buf + (gsize) g * cig * ph * pw, (gsize) ph * pw, pw, cig, ch, i,
-                        &wt, (gsize) sy * out->w, sx);
-        }
+      for (int k = 0; k < p->groups; k++)
+        plan_run (plans[k], buf + (gsize) k * cig * g->ph * g->pw,
+                  tconv_tensor_plane (out, n, k * cog));
       tconv_block_free (buf);
     }
-  g_free (off), g_free (ky), g_free (kx), g_free (first), g_free (ch);
+  for (int g = 0; g < p->groups; g++)
+    tconv_plan_free (plans[g]);
+  g_free (plans);
   return ok;
 }
 
@@ -431,23 +562,23 @@ tconv_fast_conv_transpose2d (const TconvTensor *in, const TconvTensor *w, const 
  *   W'[j] = sum of w[k] for k in [K-1-j, K-1-j+s-1] (per axis).
  * It reads the input once instead of s*s times and skips the upsampled copy. */
 gboolean
-tconv_fast_resize_conv2d (const TconvTensor *in, int s, const TconvTensor *w, const float *bias,
-                          const TconvConv2dParams *p, TconvTensor *out)
+tconv_fold_resize_conv2d (int s, const TconvTensor *w, const TconvConv2dParams *p,
+                          TconvTensor *folded, TconvConvTranspose2dParams *t)
 {
   if (isa ()->kernels == NULL || s < 2 || p->groups != 1 || p->padding_mode != TCONV_PAD_ZEROS
       || p->stride[0] != 1 || p->stride[1] != 1 || p->dilation[0] != 1 || p->dilation[1] != 1
       || p->padding[0] > w->h - 1 || p->padding[1] > w->w - 1)
     return FALSE;
 
-  const int   kh = w->h + s - 1, kw = w->w + s - 1, cout = w->n, cin = w->c;
-  TconvTensor folded = { cin, cout, kh, kw, NULL };
-  if (!tconv_tensor_alloc (&folded, "folded weights", NULL))
+  const int kh = w->h + s - 1, kw = w->w + s - 1, cout = w->n, cin = w->c;
+  *folded = (TconvTensor) { cin, cout, kh, kw, NULL };
+  if (!tconv_tensor_alloc (folded, "folded weights", NULL))
     return FALSE;
   for (int co = 0; co < cout; co++)
     for (int ci = 0; ci < cin; ci++)
       {
         const float *src = w->data + ((gsize) co * cin + ci) * w->h * w->w;
-        float       *dst = folded.data + ((gsize) ci * cout + co) * kh * kw;
+        float       *dst = folded->data + ((gsize) ci * cout + co) * kh * kw;
         for (int jy = 0; jy < kh; jy++)
           for (int jx = 0; jx < kw; jx++)
             {
@@ -458,8 +589,20 @@ tconv_fast_resize_conv2d (const TconvTensor *in, int s, const TconvTensor *w, co
               dst[jy * kw + jx] = (float) sum;
             }
       }
-  TconvConvTranspose2dParams t = { { s, s }, { w->h - 1 - p->padding[0], w->w - 1 - p->padding[1] },
-                                   { 0, 0 }, { 1, 1 }, 1 };
+  *t = (TconvConvTranspose2dParams) { { s, s }, { w->h - 1 - p->padding[0], w->w - 1 - p->padding[1] },
+                                      { 0, 0 }, { 1, 1 }, 1 };
+  return TRUE;
+}
+
+gboolean
+tconv_fast_resize_conv2d (const TconvTensor *in, int s, const TconvTensor *w, const float *bias,
+                          const TconvConv2dParams *p, TconvTensor *out)
+{
+  TconvTensor                folded;
+  TconvConvTranspose2dParams t;
+
+  if (!tconv_fold_resize_conv2d (s, w, p, &folded, &t))
+    return FALSE;
   gboolean ok = tconv_fast_conv_transpose2d (in, &folded, bias, &t, out);
   tconv_tensor_free (&folded);
   return ok;

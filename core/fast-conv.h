@@ -35,4 +35,40 @@ gboolean tconv_fast_resize_conv2d (const TconvTensor *input, int factor,
                                    const TconvTensor *weight, const float *bias,
                                    const TconvConv2dParams *p, TconvTensor *output);
 
+/* The transposed convolution equal to a nearest resize by s and then this conv2d: its
+ * weight (allocated into *folded) and parameters; FALSE when not covered. */
+gboolean tconv_fold_resize_conv2d (int s, const TconvTensor *weight, const TconvConv2dParams *p,
+                                   TconvTensor *folded, TconvConvTranspose2dParams *t);
+
+/* ---- row-at-a-time plans (for the streaming executor, core/stream.c) ---------------
+ * A plan is one layer (one group of it) with packed weights, for a given input size.
+ * It reads a zero-padded input of ph rows x pw columns (the input at row `top`, column
+ * `left`); output row r reads padded rows r + row_lo .. r + row_hi.  NULL when the
+ * fast paths do not cover the layer. */
+typedef struct
+{
+  int top, left, ph, pw;
+  int row_lo, row_hi;
+} TconvPlanInput;
+
+typedef struct _TconvPlan TconvPlan;
+
+TconvPlan *tconv_plan_conv2d (const TconvTensor *weight, const float *bias,
+                              const TconvConv2dParams *p, const float *slopes, int n_slopes,
+                              int group, int in_h, int in_w);
+TconvPlan *tconv_plan_conv_transpose2d (const TconvTensor *weight, const float *bias,
+                                        const TconvConvTranspose2dParams *p, int group,
+                                        int in_h, int in_w, int out_h, int out_w);
+void       tconv_plan_free (TconvPlan *plan);
+const TconvPlanInput *tconv_plan_input (const TconvPlan *plan);
+/* Output channels `stride` floats apart instead of out_h * out_w (conv2d plans). */
+void       tconv_plan_set_plane_stride (TconvPlan *plan, gsize stride);
+/* Output rows; a transposed convolution's are rows of its stride-row phases. */
+int        tconv_plan_rows (const TconvPlan *plan);
+/* Output row r from `window` = padded row r + row_lo of the first input channel
+ * (channels `plane` floats apart, rows pw apart), into the output whose channel 0
+ * starts at `out` (planes out_h x out_w, as the layer's output tensor). */
+void       tconv_plan_run_row (const TconvPlan *plan, const float *window, gsize plane,
+                               float *out, int r);
+
 G_END_DECLS

@@ -1,9 +1,11 @@
 /* The forward pass reads like the model's diagram: each layer is one operator call. */
+#include <math.h>
 #include <string.h>
 
 #include "activation.h"
 #include "fast-conv.h"
 #include "graph.h"
+#include "stream.h"
 #include "tconv-error.h"
 
 /* The tensor being transformed; owns its data unless it is the caller's input. */
@@ -160,6 +162,14 @@ resize_conv (const TconvLayer *resize, const TconvLayer *conv, Activation *x, gb
   return TRUE;
 }
 
+static gint streaming = 1;
+
+void
+tconv_graph_set_streaming (gboolean on)
+{
+  g_atomic_int_set (&streaming, on);
+}
+
 gboolean
 tconv_graph_forward (const TconvModel *model, const TconvTensor *input, TconvTensor *output,
                      GError **error)
@@ -173,7 +183,19 @@ tconv_graph_forward (const TconvModel *model, const TconvTensor *input, TconvTen
                    input->c);
       return FALSE;
     }
-  for (int i = 0; i < model->n_layers; i++)
+  int first = 0;
+  if (g_atomic_int_get (&streaming) && (first = tconv_stream_prefix (model)) > 0)
+    {
+      TconvTensor streamed;
+      gboolean    covered;
+      if (!tconv_stream_forward (model, first, input, &streamed, &covered, error))
+        return FALSE;
+      if (covered)
+        x = (Activation) { streamed, TRUE };
+      else
+        first = 0;
+    }
+  for (int i = first; i < model->n_layers; i++)
     {
       const TconvLayer *l = &model->layers[i];
       if (l->kind == TCONV_LAYER_RESIZE && l->resize.interp == TCONV_INTERP_NEAREST
@@ -284,7 +306,7 @@ tconv_graph_tiling (const TconvModel *model, int *halo, int *align)
       int reach, ln, ld;
       layer_geometry (&model->layers[i], &reach, &ln, &ld);
       if (model->layers[i].kind == TCONV_LAYER_ADD_UPSCALED_INPUT)
-        halo_px += 3; /* bicubic of the model input itself */
+        halo_px = MAX (halo_px, 3.0); /* a parallel branch: bicubic of the model input */
       halo_px += (double) reach * den / num; /* reach in this layer's pixels -> input pixels */
       if (ld > 1)
         {
@@ -299,6 +321,6 @@ tconv_graph_tiling (const TconvModel *model, int *halo, int *align)
       num /= g;
       den /= g;
     }
-  *halo = (int) halo_px + 2;
+  *halo = (int) ceil (halo_px) + 1;
   *align = (int) MIN (need, 1 << 16);
 }

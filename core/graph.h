@@ -15,4 +15,8 @@ gboolean tconv_graph_forward (const TconvModel *model, const TconvTensor *input,
  * start at multiples of `align` input pixels so that strided layers stay in phase. */
 void tconv_graph_tiling (const TconvModel *model, int *halo, int *align);
 
+/* Whether chains of convolutions run row-streamed (core/stream.c; on by default) or
+ * layer by layer; for tests and benchmarks, process-wide. */
+void tconv_graph_set_streaming (gboolean on);
+
 G_END_DECLS

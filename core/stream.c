@@ -1,0 +1,244 @@
+/* Row-streaming forward pass for a chain of convolutions.
+ *
+ * Layer by layer, a tile's 56-channel activations do not fit in the core's caches, so
+ * tiles must stay small and their halo (the receptive field, recomputed by every
+ * neighbour) costs nearly as much as the tile.  Here each layer keeps only the few
+ * padded input rows its next output row reads, in a ring, and rows flow through the
+ * whole chain one at a time: the working set is a few hundred KB whatever the tile
+ * size, so tiles can be large and the halo cheap.
+ *
+ * Rings are stored twice over (row p at slots p % cap and p % cap + cap), so any cap
+ * consecutive rows are contiguous and the kernels read them like a padded tensor. */
+#include <string.h>
+
+#include "fast-conv.h"
+#include "stream.h"
+#include "tconv-error.h"
+
+typedef struct
+{
+  TconvPlan   *plan;
+  TconvTensor  folded;    /* a resize + conv2d's folded weight, owned */
+  int          in_c, out_c, out_h, out_w;
+  int          produced;  /* output rows done */
+} Stage;
+
+typedef struct
+{
+  float *data;            /* channels x (2 * cap) rows x pw */
+  int    cap, written;    /* padded rows written so far */
+} Ring;
+
+static gboolean
+conv2d_covered (const TconvLayer *l)
+{
+  return l->kind == TCONV_LAYER_CONV2D && l->conv.stride[0] == 1 && l->conv.stride[1] == 1
+         && l->conv.groups == 1 && l->conv.padding_mode == TCONV_PAD_ZEROS;
+}
+
+int
+tconv_stream_prefix (const TconvModel *model)
+{
+  int i = 0, convs = 0;
+
+  while (i < model->n_layers)
+    {
+      const TconvLayer *l = &model->layers[i];
+      if (conv2d_covered (l))
+        {
+          i += i + 1 < model->n_layers && model->layers[i + 1].kind == TCONV_LAYER_PRELU ? 2 : 1;
+          convs++;
+          continue;
+        }
+      /* a resolution change ends the stream: the transposed head, or a folded resize */
+      if (l->kind == TCONV_LAYER_CONV_TRANSPOSE2D && l->transposed.groups == 1)
+        return convs >= 1 ? i + 1 : 0;
+      if (l->kind == TCONV_LAYER_RESIZE && l->resize.interp == TCONV_INTERP_NEAREST
+          && i + 1 < model->n_layers && conv2d_covered (&model->layers[i + 1]))
+        return convs >= 1 ? i + 2 : 0;
+      break;
+    }
+  return convs >= 2 ? i : 0;
+}
+
+/* Builds the stages of layers [0, n); FALSE when a plan cannot be made. */
+static gboolean
+make_stages (const TconvModel *model, int n, int h, int w, Stage *st, int *n_stages)
+{
+  int k = 0;
+
+  for (int i = 0; i < n; k++)
+    {
+      const TconvLayer *l = &model->layers[i];
+      Stage            *s = &st[k];
+      memset (s, 0, sizeof *s);
+      s->in_c = l->in_channels;
+      if (l->kind == TCONV_LAYER_CONV2D)
+        {
+          const TconvLayer *prelu = i + 1 < n && l[1].kind == TCONV_LAYER_PRELU ? &l[1] : NULL;
+          s->out_h = h + 2 * l->conv.padding[0] - l->conv.dilation[0] * (l->weight.h - 1);
+          s->out_w = w + 2 * l->conv.padding[1] - l->conv.dilation[1] * (l->weight.w - 1);
+          s->plan = tconv_plan_conv2d (&l->weight, l->bias, &l->conv,
+                                       prelu ? prelu->weight.data : NULL,
+                                       prelu ? prelu->weight.w : 0, 0, h, w);
+          i += prelu ? 2 : 1;
+        }
+      else
+        {
+          const TconvTensor         *weight = &l->weight;
+          const float               *bias = l->bias;
+          TconvConvTranspose2dParams t = l->transposed;
+          if (l->kind == TCONV_LAYER_RESIZE)
+            {
+              if (!tconv_fold_resize_conv2d (l->resize.factor, &l[1].weight, &l[1].conv,
+                                             &s->folded, &t))
+                return (*n_stages = k + 1), FALSE;
+              weight = &s->folded;
+              bias = l[1].bias;
+              s->in_c = l[1].in_channels;
+              i++;
+            }
+          int oh, ow;
+          if (!tconv_conv_transpose2d_output_len (h, weight->h, t.stride[0], t.padding[0],
+                                                  t.output_padding[0], t.dilation[0], &oh, NULL)
+              || !tconv_conv_transpose2d_output_len (w, weight->w, t.stride[1], t.padding[1],
+                                                     t.output_padding[1], t.dilation[1], &ow, NULL))
+            return (*n_stages = k + 1), FALSE;
+          s->out_h = oh, s->out_w = ow;
+          s->plan = tconv_plan_conv_transpose2d (weight, bias, &t, 0, h, w, oh, ow);
+          i++;
+        }
+      s->out_c = model->layers[i - 1].kind == TCONV_LAYER_PRELU ? model->layers[i - 2].out_channels
+                                                               : model->layers[i - 1].out_channels;
+      *n_stages = k + 1;
+      if (s->plan == NULL || s->out_h < 1 || s->out_w < 1)
+        return FALSE;
+      h = s->out_h, w = s->out_w;
+    }
+  return TRUE;
+}
+
+static float *
+ring_row (const Ring *r, const TconvPlanInput *g, int c, int copy, int p)
+{
+  return r->data + (gsize) c * 2 * r->cap * g->pw + (gsize) (p % r->cap + copy * r->cap) * g->pw;
+}
+
+/* Writes padded row `written` of ring j (stage j's input): zeros outside the image,
+ * else stage j-1's next output row, computed now (and its inputs first). */
+static void
+advance (Stage *st, Ring *rings, const float *first_in, int j)
+{
+  Ring                 *r = &rings[j];
+  const TconvPlanInput *g = tconv_plan_input (st[j].plan);
+  const int             p = r->written, q = p - g->top;
+  Stage                *prev = &st[j - 1];
+
+  if (q < 0 || q >= prev->out_h)
+    {
+      for (int c = 0; c < st[j].in_c; c++)
+        for (int copy = 0; copy < 2; copy++)
+          memset (ring_row (r, g, c, copy, p), 0, g->pw * sizeof (float));
+      r->written++;
+      return;
+    }
+  const TconvPlanInput *pg = tconv_plan_input (prev->plan);
+  const float          *window;
+  gsize                 plane;
+  if (j - 1 == 0)
+    {
+      window = first_in + (gsize) (q + pg->row_lo) * pg->pw;
+      plane = (gsize) pg->ph * pg->pw;
+    }
+  else
+    {
+      while (rings[j - 1].written <= q + pg->row_hi)
+        advance (st, rings, first_in, j - 1);
+      window = ring_row (&rings[j - 1], pg, 0, 0, q + pg->row_lo);
+      plane = (gsize) 2 * rings[j - 1].cap * pg->pw;
+    }
+  /* row 0 of a plan whose channel planes are ring planes, at this row's slot */
+  tconv_plan_run_row (prev->plan, window, plane, ring_row (r, g, 0, 0, p) + g->left, 0);
+  for (int c = 0; c < st[j].in_c; c++)
+    memcpy (ring_row (r, g, c, 1, p), ring_row (r, g, c, 0, p), g->pw * sizeof (float));
+  prev->produced++;
+  r->written++;
+}
+
+gboolean
+tconv_stream_forward (const TconvModel *model, int n, const TconvTensor *input,
+                      TconvTensor *output, gboolean *covered, GError **error)
+{
+  Stage   *st = g_new0 (Stage, n);
+  Ring    *rings = g_new0 (Ring, n);
+  int      n_stages = 0;
+  float   *first_in = NULL;
+  gboolean ok = input->n == 1 && make_stages (model, n, input->h, input->w, st, &n_stages);
+
+  *covered = ok;
+  *output = (TconvTensor) { 0 };
+  if (!ok)
+    {
+      ok = TRUE; /* not covered after all: the caller runs the layers one by one */
+      goto out;
+    }
+  const Stage *last = &st[n_stages - 1];
+  *output = (TconvTensor) { 1, last->out_c, last->out_h, last->out_w, NULL };
+  const TconvPlanInput *g0 = tconv_plan_input (st[0].plan);
+  first_in = tconv_block_alloc0 ((gsize) input->c * g0->ph * g0->pw + 256);
+  ok = first_in != NULL && tconv_tensor_alloc (output, "stream output", error);
+  for (int j = 1; ok && j < n_stages; j++)
+    {
+      const TconvPlanInput *g = tconv_plan_input (st[j].plan);
+      rings[j].cap = g->row_hi - g->row_lo + 1;
+      rings[j].data = tconv_block_alloc0 ((gsize) st[j].in_c * 2 * rings[j].cap * g->pw + 256);
+      ok = rings[j].data != NULL;
+      tconv_plan_set_plane_stride (st[j - 1].plan, (gsize) 2 * rings[j].cap * g->pw);
+    }
+  if (!ok)
+    {
+      if (error && *error == NULL)
+        g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, "not enough memory for a tile");
+      tconv_tensor_free (output);
+      goto out;
+    }
+  for (int c = 0; c < input->c; c++)
+    for (int y = 0; y < input->h; y++)
+      memcpy (first_in + (gsize) c * g0->ph * g0->pw + (gsize) (y + g0->top) * g0->pw + g0->left,
+              tconv_tensor_plane (input, 0, c) + (gsize) y * input->w, input->w * sizeof (float));
+
+  /* the last stage pulls rows through the chain */
+  const int             L = n_stages - 1;
+  const TconvPlanInput *gl = tconv_plan_input (st[L].plan);
+  const int             rows = tconv_plan_rows (st[L].plan);
+  for (int r = 0; r < rows; r++)
+    {
+      const float *window;
+      gsize        plane;
+      if (L == 0)
+        {
+          window = first_in + (gsize) (r + gl->row_lo) * gl->pw;
+          plane = (gsize) gl->ph * gl->pw;
+        }
+      else
+        {
+          while (rings[L].written <= r + gl->row_hi)
+            advance (st, rings, first_in, L);
+          window = ring_row (&rings[L], gl, 0, 0, r + gl->row_lo);
+          plane = (gsize) 2 * rings[L].cap * gl->pw;
+        }
+      tconv_plan_run_row (st[L].plan, window, plane, output->data, r);
+    }
+
+out:
+  for (int j = 0; j < n; j++)
+    {
+      tconv_plan_free (st[j].plan);
+      tconv_tensor_free (&st[j].folded);
+      tconv_block_free (rings[j].data);
+    }
+  tconv_block_free (first_in);
+  g_free (st);
+  g_free (rings);
+  return ok;
+}
