@@ -91,27 +91,50 @@ tconv_resize (const TconvTensor *input, TconvInterp interp, double scale_y, doub
   Taps     *ry = axis_taps (input->h, output->h, scale_y, interp);
   Taps     *rx = axis_taps (input->w, output->w, scale_x, interp);
 
+  /* Separable: every input row resized along x once, then rows combined along y.  The
+   * sums run in the same order as the 2-D formula sum_a wy_a * (sum_b wx_b * x), so
+   * the result is the same to the bit; the y pass runs along contiguous rows. */
+  float *tmp = tconv_block_alloc ((gsize) input->h * output->w);
+  if (tmp == NULL)
+    {
+      g_free (ry);
+      g_free (rx);
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, "not enough memory to resize");
+      return FALSE;
+    }
   for (int n = 0; n < input->n; n++)
     for (int c = 0; c < input->c; c++)
       {
         const float *src = tconv_tensor_plane (input, n, c);
         float       *dst = tconv_tensor_plane (output, n, c);
 
+        for (int y = 0; y < input->h; y++)
+          {
+            const float *row = src + (gsize) y * input->w;
+            float       *h = tmp + (gsize) y * output->w;
+            for (int ox = 0; ox < output->w; ox++)
+              {
+                float acc = 0.0f;
+                for (int b = 0; b < ntaps; b++)
+                  acc += rx[ox].w[b] * row[rx[ox].idx[b]];
+                h[ox] = acc;
+              }
+          }
         for (int oy = 0; oy < output->h; oy++)
-          for (int ox = 0; ox < output->w; ox++)
-            {
-              float acc = 0.0f;
-              for (int a = 0; a < ntaps; a++)
-                {
-                  const float *row = src + (gsize) ry[oy].idx[a] * input->w;
-                  float        h = 0.0f;
-                  for (int b = 0; b < ntaps; b++)
-                    h += rx[ox].w[b] * row[rx[ox].idx[b]];
-                  acc += ry[oy].w[a] * h;
-                }
-              dst[(gsize) oy * output->w + ox] = acc;
-            }
+          {
+            float *out = dst + (gsize) oy * output->w;
+            for (int ox = 0; ox < output->w; ox++)
+              out[ox] = 0.0f;
+            for (int a = 0; a < ntaps; a++)
+              {
+                const float *h = tmp + (gsize) ry[oy].idx[a] * output->w;
+                const float  w = ry[oy].w[a];
+                for (int ox = 0; ox < output->w; ox++)
+                  out[ox] += w * h[ox];
+              }
+          }
       }
+  tconv_block_free (tmp);
   g_free (ry);
   g_free (rx);
   return TRUE;
