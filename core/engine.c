@@ -119,6 +119,26 @@ tconv_engine_auto_tile (const TconvModel *model)
   return MAX (align, side - side % align);
 }
 
+/* Near the preferred side, the tile that finishes first: the busiest thread's tiles
+ * times a tile's work with its halo.  An uneven last round of tiles leaves threads
+ * idle, and a tile much smaller than preferred pays its halo too often. */
+static int
+balanced_tile (int preferred, int halo, int align, int width, int height, int threads)
+{
+  int    best = preferred;
+  double best_cost = G_MAXDOUBLE;
+
+  for (int side = MAX (align, preferred * 3 / 4); side <= preferred * 4 / 3; side += align)
+    {
+      gint64 tiles = (gint64) ((width + side - 1) / side) * ((height + side - 1) / side);
+      double rounds = (double) ((tiles + threads - 1) / threads);
+      double cost = rounds * (double) (side + 2 * halo) * (side + 2 * halo);
+      if (cost < best_cost)
+        best = side, best_cost = cost;
+    }
+  return best;
+}
+
 /* ---- one tile ---------------------------------------------------------------------- */
 
 typedef struct
@@ -386,14 +406,16 @@ tconv_engine_run (const TconvModel *model, const TconvImageInfo *info, TconvRead
   job.write_data = write_data;
   job.scale = model->scale;
   job.halo = (job.halo + align - 1) / align * align;
-  job.tile = options->tile_size ? options->tile_size : tconv_engine_auto_tile (model);
+  int n_threads = options->threads ? options->threads : (int) g_get_num_processors ();
+  n_threads = CLAMP (n_threads, 1, 64);
+  job.tile = options->tile_size ? options->tile_size
+                                : balanced_tile (tconv_engine_auto_tile (model), job.halo, align,
+                                                 info->width, info->height, n_threads);
   job.tile = MAX (align, (job.tile + align - 1) / align * align);
   job.tiles_x = (info->width + job.tile - 1) / job.tile;
   job.tiles_y = (info->height + job.tile - 1) / job.tile;
   g_mutex_init (&job.lock);
-
-  int n_threads = options->threads ? options->threads : (int) g_get_num_processors ();
-  n_threads = CLAMP (n_threads, 1, MIN (64, job.tiles_x * job.tiles_y));
+  n_threads = MIN (n_threads, job.tiles_x * job.tiles_y);
   GThread **threads = g_new0 (GThread *, n_threads);
   for (int i = 1; i < n_threads; i++)
     threads[i] = g_thread_try_new ("tconv-tile", worker, &job, NULL);

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Evaluate the trained runs in PyTorch and export them as shipped model files.
 
-    /usr/bin/python3 weights/train/export_all.py [RUNS_DIR]
+    /usr/bin/python3 weights/train/export_all.py [RUNS_DIR [SHIPPED_NAME...]]
 
 For each run in SHIPPED that has a model.pt: Y-PSNR on Set5 and Set14 with the
 standard protocol (the same as `tconv eval`), then weights/models/NAME.safetensors
@@ -21,7 +21,7 @@ from train import DATASETS, evaluate  # noqa: E402
 
 # run folder -> (shipped name, kind, scale, kernel)
 SHIPPED = {
-    "fsrcnn-x2": ("fsrcnn-x2", "transposed", 2, 9),
+    "x2-c": ("fsrcnn-x2", "transposed", 2, 9),  # fsrcnn-x2, restarted and MSE-tuned
     "fsrcnn-x3": ("fsrcnn-x3", "transposed", 3, 9),
     "fsrcnn-x4": ("fsrcnn-x4", "transposed", 4, 9),
     "even-x2": ("fsrcnn-k8-x2", "transposed", 2, 8),
@@ -37,7 +37,10 @@ def main():
     out_dir = os.path.join(HERE, "..", "models")
     os.makedirs(out_dir, exist_ok=True)
     torch.set_num_threads(2)
+    only = set(sys.argv[2:])
     for run, (name, kind, scale, kernel) in SHIPPED.items():
+        if only and name not in only:
+            continue
         path = os.path.join(runs, run, "model.pt")
         if not os.path.exists(path):
             print(f"{run}: not trained yet, skipped")
@@ -55,7 +58,7 @@ def main():
         tconv_export.export(
             model, os.path.join(out_dir, name + ".safetensors"), name=name, scale=scale,
             mode=kind, color="y", description=description,
-            training_data="T91 + BSD200 (random 24px LR crops, flips, rotations, "
+            training_data="T91 + BSD200 (random 24px or 32px LR crops, flips, rotations, "
                           "0.6/0.8 downscaled copies); LR by MATLAB-compatible bicubic",
             pytorch_psnr_y=psnr, parameters=models.param_count(model))
         print(f"{name}: Set5 {psnr['Set5']:.2f} dB, Set14 {psnr['Set14']:.2f} dB (PyTorch)",
