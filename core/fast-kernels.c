@@ -111,19 +111,32 @@ acc_done (const TconvKernelArgs *a, int j, int r, int x, vf *v, int nv)
       acc_done (a, j, r, x, acc[j], NV);                                                     \
   }
 
-/* Full NV-vector steps, then single vectors for the rest of the row: a narrow tile
- * must not pay for a whole step it mostly does not need. */
-#define DEFINE_KERNEL(OCB, NV)                                                               \
-  static void kernel_##OCB##x##NV (const TconvKernelArgs *a)                                 \
-  {                                                                                          \
-    for (int r = a->row0; r < a->row0 + a->nrows; r++)                                       \
-      {                                                                                      \
-        int x = 0;                                                                           \
-        for (; x + NV * VL <= a->width; x += NV * VL)                                        \
-          BLOCK (OCB, NV)                                                                    \
-        for (; x < a->width; x += VL)                                                        \
-          BLOCK (OCB, 1)                                                                     \
-      }                                                                                      \
+/* Full NV-vector steps, then one step of just the vectors the row has left: a row
+ * must not pay for a whole step it mostly does not need, nor run its rest one vector
+ * at a time (too few accumulators to hide the FMA latency). */
+#define DEFINE_KERNEL(OCB, NV)                                                             \
+  G_STATIC_ASSERT (NV <= 6); /* the tail below has one case per vector count */            \
+  static void kernel_##OCB##x##NV (const TconvKernelArgs *a)                               \
+  {                                                                                        \
+    for (int r = a->row0; r < a->row0 + a->nrows; r++)                                     \
+      {                                                                                    \
+        int x = 0;                                                                         \
+        for (; x + NV * VL <= a->width; x += NV * VL)                                      \
+          BLOCK (OCB, NV)                                                                  \
+        int rest = (a->width - x + VL - 1) / VL; /* 0..NV */                               \
+        if (NV >= 6 && rest == 6)                                                          \
+          BLOCK (OCB, 6)                                                                   \
+        else if (NV >= 5 && rest == 5)                                                     \
+          BLOCK (OCB, 5)                                                                   \
+        else if (NV >= 4 && rest == 4)                                                     \
+          BLOCK (OCB, 4)                                                                   \
+        else if (NV >= 3 && rest == 3)                                                     \
+          BLOCK (OCB, 3)                                                                   \
+        else if (NV >= 2 && rest == 2)                                                     \
+          BLOCK (OCB, 2)                                                                   \
+        else if (rest == 1)                                                                \
+          BLOCK (OCB, 1)                                                                   \
+      }                                                                                    \
   }
 
 /* One output channel (a network's last layer): four vectors, with the input channels
