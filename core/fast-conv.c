@@ -153,10 +153,24 @@ typedef struct
   int                n_slopes;
 } Weights;
 
-/* The kernel for n channels: fewest padded channels, weighed by how many FMAs a load
- * feeds (a single-channel kernel is load-bound). */
+/* Distinct tap offsets of channels [0, n): the taps a block of them must run. */
+static int
+union_taps (const Channel *ch, int n)
+{
+  GHashTable *seen = g_hash_table_new (NULL, NULL);
+  for (int j = 0; j < n; j++)
+    for (int t = 0; t < ch[j].ntaps; t++)
+      g_hash_table_add (seen, GINT_TO_POINTER (ch[j].off[t] + 1));
+  int count = g_hash_table_size (seen);
+  g_hash_table_destroy (seen);
+  return count;
+}
+
+/* The kernel for these channels: fewest FMAs counting the padding channels and, for a
+ * transposed convolution's phases, the taps a block runs for some channels and not
+ * others; weighed by how many FMAs a load feeds (one channel per block is load-bound). */
 static const TconvKernel *
-pick_kernel (const Isa *isa, int n)
+pick_kernel (const Isa *isa, const Channel *ch, int n)
 {
   const TconvKernel *best = NULL;
   double             best_cost = 0;
@@ -164,7 +178,10 @@ pick_kernel (const Isa *isa, int n)
   for (int i = 0; i < TCONV_KERNELS_PER_ISA; i++)
     {
       const TconvKernel *k = &isa->kernels[i];
-      double cost = (double) ((n + k->ocb - 1) / k->ocb * k->ocb) * (1.0 + 1.0 / k->ocb);
+      double             fmas = 0;
+      for (int b = 0; b < n; b += k->ocb)
+        fmas += (double) MAX (1, union_taps (ch + b, MIN (k->ocb, n - b))) * k->ocb;
+      double cost = fmas * (1.0 + 1.0 / k->ocb);
       if (best == NULL || cost < best_cost)
         best = k, best_cost = cost;
     }
@@ -196,7 +213,7 @@ plan_new (const Isa *isa, const Channel *ch, int n, const Weights *wt, int cin,
           const TconvPlanInput *input, gsize out_plane, gsize out_row, int out_step)
 {
   TconvPlan         *plan = g_new0 (TconvPlan, 1);
-  const TconvKernel *k = pick_kernel (isa, n);
+  const TconvKernel *k = pick_kernel (isa, ch, n);
   const int          ocb = k->ocb, n_blocks = (n + ocb - 1) / ocb, pw = input->pw;
   const int          shift = input->row_lo * pw;
   int                max_width = 0;
