@@ -22,8 +22,8 @@ from train import DATASETS, evaluate  # noqa: E402
 # run folder -> (shipped name, kind, scale, kernel)
 SHIPPED = {
     "x2-c": ("fsrcnn-x2", "transposed", 2, 9),  # fsrcnn-x2, restarted and MSE-tuned
-    "fsrcnn-x3": ("fsrcnn-x3", "transposed", 3, 9),
-    "fsrcnn-x4": ("fsrcnn-x4", "transposed", 4, 9),
+    "x3-c": ("fsrcnn-x3", "transposed", 3, 9),  # fine-tuned from the new x2
+    "x4-c": ("fsrcnn-x4", "transposed", 4, 9),
     "even-x2": ("fsrcnn-k8-x2", "transposed", 2, 8),
     "even-x4": ("fsrcnn-k8-x4", "transposed", 4, 8),
     "rc-x2": ("fsrcnn-rc-x2", "resize-conv", 2, 9),

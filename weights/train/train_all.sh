@@ -14,6 +14,12 @@ t --kind transposed  --scale 2 --kernel 9 --iters 8000 --head-lr-scale 1 --out "
 # then an MSE fine-tune; this is the shipped fsrcnn-x2
 t --kind transposed  --scale 2 --kernel 9 --init "$runs/fsrcnn-x2" --lr 4e-4 --min-lr 2e-6 --iters 14000 --stop-at 5000 --batch 18 --lr-patch 32 --out "$runs/x2-b"
 t --kind transposed  --scale 2 --kernel 9 --init "$runs/x2-b" --lr 2e-4 --min-lr 1e-6 --iters 3000 --loss mse --batch 18 --lr-patch 32 --out "$runs/x2-c"
+# the shipped x3 and x4: fine-tunes of the new x2 (the new head starts from x2's)
+t --kind transposed  --scale 3 --kernel 9 --iters 1500 --lr 5e-4 --init "$runs/x2-c" --head-lr-scale 1 --out "$runs/x3-b"
+t --kind transposed  --scale 3 --kernel 9 --iters 4000 --lr 3e-4 --min-lr 1e-6 --init "$runs/x3-b" --out "$runs/x3-c"
+t --kind transposed  --scale 4 --kernel 9 --iters 1500 --lr 5e-4 --init "$runs/x2-c" --head-lr-scale 1 --out "$runs/x4-b"
+t --kind transposed  --scale 4 --kernel 9 --iters 4000 --lr 3e-4 --min-lr 1e-6 --init "$runs/x4-b" --out "$runs/x4-c"
+# first session: x3/x4 from the first x2; the other heads still start from these
 t --kind transposed  --scale 3 --kernel 9 --iters 1500 --lr 5e-4 --init "$runs/fsrcnn-x2" --head-lr-scale 1 --out "$runs/fsrcnn-x3"
 t --kind transposed  --scale 4 --kernel 9 --iters 1000 --lr 5e-4 --init "$runs/fsrcnn-x2" --head-lr-scale 1 --out "$runs/fsrcnn-x4"
 t --kind resize-conv --scale 2 --kernel 9 --iters 750 --lr 5e-4 --init "$runs/fsrcnn-x2" --head-lr-scale 1 --out "$runs/rc-x2"
