@@ -89,9 +89,7 @@ bytes_per_input_pixel (const TconvModel *model)
         {
           double previous = area;
           area *= (out_len / 1000.0) * (out_len / 1000.0);
-          /* a nearest resize runs folded into the conv2d after it: no resized copy */
-          if (l->kind == TCONV_LAYER_RESIZE && l->resize.interp == TCONV_INTERP_NEAREST
-              && i + 1 < model->n_layers && model->layers[i + 1].kind == TCONV_LAYER_CONV2D)
+          if (tconv_graph_resize_folds (model, i)) /* no resized copy is made */
             {
               folded_from = previous;
               continue;

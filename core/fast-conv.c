@@ -418,6 +418,31 @@ tconv_plan_conv2d (const TconvTensor *w, const float *bias, const TconvConv2dPar
   return plan;
 }
 
+/* Runs one plan per group over every image of the batch, padding each once. */
+static gboolean
+run_plans (TconvPlan **plans, int groups, const TconvTensor *in, TconvTensor *out,
+           TconvPaddingMode mode)
+{
+  const TconvPlanInput *g = tconv_plan_input (plans[0]);
+  const int             cig = in->c / groups, cog = out->c / groups;
+  /* an unpadded input will do as it is: tensors carry the kernels' slack */
+  const gboolean        copy = g->top || g->left || g->ph != in->h || g->pw != in->w;
+
+  for (int n = 0; n < in->n; n++)
+    {
+      float *buf = copy ? padded_copy (in, n, g->top, g->left, g->ph, g->pw, mode)
+                        : tconv_tensor_plane (in, n, 0);
+      if (buf == NULL)
+        return FALSE; /* the reference will report the memory error */
+      for (int k = 0; k < groups; k++)
+        plan_run (plans[k], buf + (gsize) k * cig * g->ph * g->pw,
+                  tconv_tensor_plane (out, n, k * cog));
+      if (copy)
+        tconv_block_free (buf);
+    }
+  return TRUE;
+}
+
 gboolean
 tconv_fast_conv2d (const TconvTensor *in, const TconvTensor *w, const float *bias,
                    const TconvConv2dParams *p, const float *slopes, int n_slopes,
@@ -426,30 +451,12 @@ tconv_fast_conv2d (const TconvTensor *in, const TconvTensor *w, const float *bia
   if (isa ()->kernels == NULL || p->stride[0] != 1 || p->stride[1] != 1)
     return FALSE;
 
-  const int ph = in->h + 2 * p->padding[0], pw = in->w + 2 * p->padding[1];
-  const int cig = in->c / p->groups, cog = out->c / p->groups;
   TconvPlan **plans = g_new0 (TconvPlan *, p->groups);
-  gboolean   ok = TRUE;
+  gboolean    ok = TRUE;
 
   for (int g = 0; g < p->groups && ok; g++)
     ok = (plans[g] = tconv_plan_conv2d (w, bias, p, slopes, n_slopes, g, in->h, in->w)) != NULL;
-  /* Without padding the input itself will do: tensors carry the kernels' slack. */
-  const gboolean copy = p->padding[0] || p->padding[1];
-  for (int n = 0; n < in->n && ok; n++)
-    {
-      float *buf = copy ? padded_copy (in, n, p->padding[0], p->padding[1], ph, pw,
-                                       p->padding_mode)
-                        : tconv_tensor_plane (in, n, 0);
-      if (buf == NULL)
-        {
-          ok = FALSE; /* the reference will report the memory error */
-          break;
-        }
-      for (int g = 0; g < p->groups; g++)
-        plan_run (plans[g], buf + (gsize) g * cig * ph * pw, tconv_tensor_plane (out, n, g * cog));
-      if (copy)
-        tconv_block_free (buf);
-    }
+  ok = ok && run_plans (plans, p->groups, in, out, p->padding_mode);
   for (int g = 0; g < p->groups; g++)
     tconv_plan_free (plans[g]);
   g_free (plans);
@@ -545,39 +552,19 @@ tconv_fast_conv_transpose2d (const TconvTensor *in, const TconvTensor *w, const 
   if (isa ()->kernels == NULL)
     return FALSE;
 
-  const int   cig = in->c / p->groups, cog = out->c / p->groups;
   TconvPlan **plans = g_new0 (TconvPlan *, p->groups);
   gboolean    ok = TRUE;
 
   for (int g = 0; g < p->groups && ok; g++)
     ok = (plans[g] = tconv_plan_conv_transpose2d (w, bias, p, g, in->h, in->w, out->h, out->w))
          != NULL;
-  for (int n = 0; n < in->n && ok; n++)
-    {
-      const TconvPlanInput *g = tconv_plan_input (plans[0]);
-      float *buf = padded_copy (in, n, g->top, g->left, g->ph, g->pw, TCONV_PAD_ZEROS);
-      if (buf == NULL)
-        {
-          ok = FALSE;
-          break;
-        }
-      for (int k = 0; k < p->groups; k++)
-        plan_run (plans[k], buf + (gsize) k * cig * g->ph * g->pw,
-                  tconv_tensor_plane (out, n, k * cog));
-      tconv_block_free (buf);
-    }
+  ok = ok && run_plans (plans, p->groups, in, out, TCONV_PAD_ZEROS);
   for (int g = 0; g < p->groups; g++)
     tconv_plan_free (plans[g]);
   g_free (plans);
   return ok;
 }
 
-/* Nearest resize by s, then a conv2d, is one transposed convolution (Odena et al.'s
- * resize-convolution read backwards): output o reads upsampled pixels o - p + k, i.e.
- * input floor((o - p + k) / s), so input q gets the sum of the conv taps that land in
- * its s-pixel block.  As a transposed conv: kernel K + s - 1, padding K - 1 - p, and
- *   W'[j] = sum of w[k] for k in [K-1-j, K-1-j+s-1] (per axis).
- * It reads the input once instead of s*s times and skips the upsampled copy. */
 gboolean
 tconv_fold_resize_conv2d (int s, const TconvTensor *w, const TconvConv2dParams *p,
                           TconvTensor *folded, TconvConvTranspose2dParams *t)

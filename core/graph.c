@@ -162,6 +162,14 @@ resize_conv (const TconvLayer *resize, const TconvLayer *conv, Activation *x, gb
   return TRUE;
 }
 
+gboolean
+tconv_graph_resize_folds (const TconvModel *model, int i)
+{
+  const TconvLayer *l = &model->layers[i];
+  return l->kind == TCONV_LAYER_RESIZE && l->resize.interp == TCONV_INTERP_NEAREST
+         && i + 1 < model->n_layers && l[1].kind == TCONV_LAYER_CONV2D;
+}
+
 static gint streaming = 1;
 
 void
@@ -198,8 +206,7 @@ tconv_graph_forward (const TconvModel *model, const TconvTensor *input, TconvTen
   for (int i = first; i < model->n_layers; i++)
     {
       const TconvLayer *l = &model->layers[i];
-      if (l->kind == TCONV_LAYER_RESIZE && l->resize.interp == TCONV_INTERP_NEAREST
-          && i + 1 < model->n_layers && model->layers[i + 1].kind == TCONV_LAYER_CONV2D)
+      if (tconv_graph_resize_folds (model, i))
         {
           gboolean done;
           if (!resize_conv (l, &model->layers[i + 1], &x, &done, error))

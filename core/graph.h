@@ -15,6 +15,10 @@ gboolean tconv_graph_forward (const TconvModel *model, const TconvTensor *input,
  * start at multiples of `align` input pixels so that strided layers stay in phase. */
 void tconv_graph_tiling (const TconvModel *model, int *halo, int *align);
 
+/* Whether layer i is a nearest resize that runs folded into the conv2d after it (as one
+ * transposed convolution, see tconv_fast_resize_conv2d): no resized copy is made. */
+gboolean tconv_graph_resize_folds (const TconvModel *model, int i);
+
 /* Whether chains of convolutions run row-streamed (core/stream.c; on by default) or
  * layer by layer; for tests and benchmarks, process-wide. */
 void tconv_graph_set_streaming (gboolean on);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fast-conv.h"
+#include "graph.h"
 #include "stream.h"
 #include "tconv-error.h"
 
@@ -20,7 +21,6 @@ typedef struct
   TconvPlan   *plan;
   TconvTensor  folded;    /* a resize + conv2d's folded weight, owned */
   int          in_c, out_c, out_h, out_w;
-  int          produced;  /* output rows done */
 } Stage;
 
 typedef struct
@@ -53,8 +53,7 @@ tconv_stream_prefix (const TconvModel *model)
       /* a resolution change ends the stream: the transposed head, or a folded resize */
       if (l->kind == TCONV_LAYER_CONV_TRANSPOSE2D && l->transposed.groups == 1)
         return convs >= 1 ? i + 1 : 0;
-      if (l->kind == TCONV_LAYER_RESIZE && l->resize.interp == TCONV_INTERP_NEAREST
-          && i + 1 < model->n_layers && conv2d_covered (&model->layers[i + 1]))
+      if (tconv_graph_resize_folds (model, i) && conv2d_covered (&l[1]))
         return convs >= 1 ? i + 2 : 0;
       break;
     }
@@ -124,6 +123,26 @@ ring_row (const Ring *r, const TconvPlanInput *g, int c, int copy, int p)
   return r->data + (gsize) c * 2 * r->cap * g->pw + (gsize) (p % r->cap + copy * r->cap) * g->pw;
 }
 
+static void advance (Stage *st, Ring *rings, const float *first_in, int j);
+
+/* The input rows stage j's output row r reads (and their channel stride): in the padded
+ * model input for the first stage, else in its ring, filled first as far as needed. */
+static const float *
+input_window (Stage *st, Ring *rings, const float *first_in, int j, int r, gsize *plane)
+{
+  const TconvPlanInput *g = tconv_plan_input (st[j].plan);
+
+  if (j == 0)
+    {
+      *plane = (gsize) g->ph * g->pw;
+      return first_in + (gsize) (r + g->row_lo) * g->pw;
+    }
+  while (rings[j].written <= r + g->row_hi)
+    advance (st, rings, first_in, j);
+  *plane = (gsize) 2 * rings[j].cap * g->pw;
+  return ring_row (&rings[j], g, 0, 0, r + g->row_lo);
+}
+
 /* Writes padded row `written` of ring j (stage j's input): zeros outside the image,
  * else stage j-1's next output row, computed now (and its inputs first). */
 static void
@@ -142,26 +161,12 @@ advance (Stage *st, Ring *rings, const float *first_in, int j)
       r->written++;
       return;
     }
-  const TconvPlanInput *pg = tconv_plan_input (prev->plan);
-  const float          *window;
-  gsize                 plane;
-  if (j - 1 == 0)
-    {
-      window = first_in + (gsize) (q + pg->row_lo) * pg->pw;
-      plane = (gsize) pg->ph * pg->pw;
-    }
-  else
-    {
-      while (rings[j - 1].written <= q + pg->row_hi)
-        advance (st, rings, first_in, j - 1);
-      window = ring_row (&rings[j - 1], pg, 0, 0, q + pg->row_lo);
-      plane = (gsize) 2 * rings[j - 1].cap * pg->pw;
-    }
+  gsize        plane;
+  const float *window = input_window (st, rings, first_in, j - 1, q, &plane);
   /* row 0 of a plan whose channel planes are ring planes, at this row's slot */
   tconv_plan_run_row (prev->plan, window, plane, ring_row (r, g, 0, 0, p) + g->left, 0);
   for (int c = 0; c < st[j].in_c; c++)
     memcpy (ring_row (r, g, c, 1, p), ring_row (r, g, c, 0, p), g->pw * sizeof (float));
-  prev->produced++;
   r->written++;
 }
 
@@ -209,24 +214,11 @@ tconv_stream_forward (const TconvModel *model, int n, const TconvTensor *input,
 
   /* the last stage pulls rows through the chain */
   const int             L = n_stages - 1;
-  const TconvPlanInput *gl = tconv_plan_input (st[L].plan);
   const int             rows = tconv_plan_rows (st[L].plan);
   for (int r = 0; r < rows; r++)
     {
-      const float *window;
       gsize        plane;
-      if (L == 0)
-        {
-          window = first_in + (gsize) (r + gl->row_lo) * gl->pw;
-          plane = (gsize) gl->ph * gl->pw;
-        }
-      else
-        {
-          while (rings[L].written <= r + gl->row_hi)
-            advance (st, rings, first_in, L);
-          window = ring_row (&rings[L], gl, 0, 0, r + gl->row_lo);
-          plane = (gsize) 2 * rings[L].cap * gl->pw;
-        }
+      const float *window = input_window (st, rings, first_in, L, r, &plane);
       tconv_plan_run_row (st[L].plan, window, plane, output->data, r);
     }
 

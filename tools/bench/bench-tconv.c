@@ -96,10 +96,9 @@ main (int argc, char **argv)
           TconvTensor next = { 0 };
           /* pairs the engine runs as one: conv2d + PReLU, nearest resize + conv2d */
           const TconvLayer *l = &m->layers[i];
-          int n = i + 1 < m->n_layers
-                      && ((l->kind == TCONV_LAYER_CONV2D && l[1].kind == TCONV_LAYER_PRELU)
-                          || (l->kind == TCONV_LAYER_RESIZE && l->resize.interp == TCONV_INTERP_NEAREST
-                              && l[1].kind == TCONV_LAYER_CONV2D))
+          int n = tconv_graph_resize_folds (m, i)
+                      || (i + 1 < m->n_layers && l->kind == TCONV_LAYER_CONV2D
+                          && l[1].kind == TCONV_LAYER_PRELU)
                     ? 2 : 1;
           if (m->layers[i].kind == TCONV_LAYER_ADD_UPSCALED_INPUT)
             break; /* needs the model input; it is the cheap last step */
