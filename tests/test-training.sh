@@ -29,6 +29,23 @@ passed=0 failed=0
 step() { if eval "$2" >"$work/log" 2>&1; then passed=$((passed + 1)); echo "ok - $1"
          else failed=$((failed + 1)); echo "not ok - $1"; cat "$work/log"; fi; }
 train="TCONV_DATASETS=$work/data $py $top/weights/train/train.py --train train/synth --val val/synth --downscales 1.0 --batch 4 --lr-patch 12 --threads 1 --ckpt-every 5 --out $work/run"
+step "the phase-decomposed head equals ConvTranspose2d, values and gradients" "$py -c \"
+import sys, torch, torch.nn.functional as F; sys.path.insert(0, '$top/weights/train')
+import models
+torch.manual_seed(0)
+for s, k in ((2, 9), (3, 9), (4, 9), (2, 8), (4, 8), (4, 12)):
+    h = models.transposed_head(s, k)[0]
+    torch.nn.init.normal_(h.weight, std=0.1); torch.nn.init.normal_(h.bias)
+    x = torch.randn(2, 56, 7, 9, requires_grad=True)
+    ref = F.conv_transpose2d(x, h.weight, h.bias, h.stride, h.padding, h.output_padding)
+    out = h(x)
+    assert out.shape == ref.shape == (2, 1, 7 * s, 9 * s), (s, k, out.shape)
+    assert (out - ref).abs().max() < 1e-5, (s, k, (out - ref).abs().max())
+    g = torch.randn_like(ref)
+    gw, gx = torch.autograd.grad(out, (h.weight, x), g)
+    rw, rx = torch.autograd.grad(ref, (h.weight, x), g)
+    assert (gw - rw).abs().max() < 1e-4 and (gx - rx).abs().max() < 1e-5, (s, k)
+\""
 step "trains 10 steps with loss and validation PSNR" "$train --iters 10 >$work/t1 && grep -q 'loss .* val-PSNR' $work/t1"
 step "resumes from its checkpoint" "$train --iters 15 >$work/t2 && grep -q 'resumed at iteration 10' $work/t2"
 step "exports a model tconv accepts" "$py -c \"
