@@ -139,6 +139,82 @@ balanced_tile (int preferred, int halo, int align, int width, int height, int th
 
 /* ---- one tile ---------------------------------------------------------------------- */
 
+/* Interleaved pixels (ch channels) -> the network's input planes and the side planes
+ * (chroma, alpha).  One loop per colour case, so each inner loop is branch-free. */
+static void
+split_pixels (const TconvModel *model, const float *pixels, int ch, TconvTensor *net,
+              TconvTensor *side)
+{
+  const gsize plane = (gsize) net->w * net->h;
+  const int   net_c = net->c, gray = ch <= 2, has_alpha = ch == 2 || ch == 4;
+  float      *n0 = net->data;
+
+  if (model->color == TCONV_COLOR_ALL)
+    for (int c = 0; c < net_c; c++)
+      for (gsize i = 0; i < plane; i++)
+        n0[c * plane + i] = pixels[i * ch + c];
+  else if (gray) /* gray is its own Y; an rgb model sees it on all three channels */
+    for (int c = 0; c < net_c; c++)
+      for (gsize i = 0; i < plane; i++)
+        n0[c * plane + i] = pixels[i * ch];
+  else if (model->color == TCONV_COLOR_Y)
+    for (gsize i = 0; i < plane; i++)
+      {
+        float ycc[3];
+        tconv_rgb_to_ycbcr (pixels + i * ch, ycc);
+        n0[i] = ycc[0];
+        side->data[i] = ycc[1];
+        side->data[plane + i] = ycc[2];
+      }
+  else
+    for (int c = 0; c < 3; c++)
+      for (gsize i = 0; i < plane; i++)
+        n0[c * plane + i] = pixels[i * ch + c];
+  if (has_alpha && side->c)
+    for (gsize i = 0; i < plane; i++)
+      side->data[(side->c - 1) * plane + i] = pixels[i * ch + ch - 1];
+}
+
+/* The owned ow x oh span at (rx0, ry0) of the output planes -> interleaved pixels,
+ * clamped to [0, 1]; the inverse of split_pixels. */
+static void
+merge_planes (const TconvModel *model, const TconvTensor *net, const TconvTensor *side, int rx0,
+              int ry0, int ow, int oh, int ch, float *outpix)
+{
+  const gsize oplane = (gsize) net->w * net->h;
+  const int   net_c = net->c, gray = ch <= 2, has_alpha = ch == 2 || ch == 4;
+
+  for (int y = 0; y < oh; y++)
+    {
+      const gsize  row = (gsize) (ry0 + y) * net->w + rx0;
+      const float *n0 = net->data + row;
+      float       *q = outpix + (gsize) y * ow * ch;
+      if (model->color == TCONV_COLOR_ALL || (!gray && model->color != TCONV_COLOR_Y))
+        for (int c = 0; c < MIN (net_c, ch); c++)
+          for (int x = 0; x < ow; x++)
+            q[x * ch + c] = CLAMP (n0[c * oplane + x], 0.0f, 1.0f);
+      else if (gray)
+        for (int x = 0; x < ow; x++)
+          {
+            float v = 0.0f;
+            for (int c = 0; c < net_c; c++)
+              v += n0[c * oplane + x];
+            q[x * ch] = CLAMP (v / net_c, 0.0f, 1.0f);
+          }
+      else
+        for (int x = 0; x < ow; x++)
+          {
+            const float ycc[3] = { n0[x], side->data[row + x], side->data[oplane + row + x] };
+            tconv_ycbcr_to_rgb (ycc, q + x * ch);
+            for (int c = 0; c < 3; c++)
+              q[x * ch + c] = CLAMP (q[x * ch + c], 0.0f, 1.0f);
+          }
+      if (has_alpha && side->c)
+        for (int x = 0; x < ow; x++)
+          q[x * ch + ch - 1] = CLAMP (side->data[(side->c - 1) * oplane + row + x], 0.0f, 1.0f);
+    }
+}
+
 typedef struct
 {
   const TconvModel      *model;
@@ -220,34 +296,7 @@ process_tile (Job *job, int index, GError **error)
     goto out;
   ok = FALSE;
 
-  const gsize plane = (gsize) cw * chh;
-  for (gsize i = 0; i < plane; i++)
-    {
-      const float *p = pixels + i * ch;
-      float        ycc[3];
-      if (model->color == TCONV_COLOR_ALL)
-        for (int c = 0; c < ch; c++)
-          net_in.data[c * plane + i] = p[c];
-      else if (gray)
-        {
-          /* gray is its own Y; an rgb model sees it on all three channels */
-          for (int c = 0; c < net_c; c++)
-            net_in.data[c * plane + i] = p[0];
-        }
-      else if (model->color == TCONV_COLOR_Y)
-        {
-          tconv_rgb_to_ycbcr (p, ycc);
-          net_in.data[i] = ycc[0];
-          side_in.data[i] = ycc[1];
-          side_in.data[plane + i] = ycc[2];
-        }
-      else
-        for (int c = 0; c < 3; c++)
-          net_in.data[c * plane + i] = p[c];
-      if (has_alpha && side_c)
-        side_in.data[(side_c - 1) * plane + i] = p[ch - 1];
-    }
-
+  split_pixels (model, pixels, ch, &net_in, &side_in);
   if (!tconv_graph_forward (model, &net_in, &net_out, error))
     goto out;
   /* Crop output row r is full output row r + cy0*scale (see graph.h); the owned span
@@ -274,36 +323,7 @@ process_tile (Job *job, int index, GError **error)
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, "not enough memory for a tile");
       goto out;
     }
-  const gsize oplane = (gsize) net_out.w * net_out.h;
-  for (int y = 0; y < oh; y++)
-    for (int x = 0; x < ow; x++)
-      {
-        gsize  src = (gsize) (ry0 + y) * net_out.w + rx0 + x;
-        float *q = outpix + ((gsize) y * ow + x) * ch;
-        if (model->color == TCONV_COLOR_ALL)
-          for (int c = 0; c < ch; c++)
-            q[c] = net_out.data[c * oplane + src];
-        else if (gray)
-          {
-            float v = 0.0f;
-            for (int c = 0; c < net_c; c++)
-              v += net_out.data[c * oplane + src];
-            q[0] = v / net_c;
-          }
-        else if (model->color == TCONV_COLOR_Y)
-          {
-            float ycc[3] = { net_out.data[src], side_out.data[src], side_out.data[oplane + src] };
-            tconv_ycbcr_to_rgb (ycc, q);
-          }
-        else
-          for (int c = 0; c < 3; c++)
-            q[c] = net_out.data[c * oplane + src];
-        if (has_alpha && side_c)
-          q[ch - 1] = side_out.data[(side_c - 1) * oplane + src];
-        for (int c = 0; c < ch; c++)
-          q[c] = CLAMP (q[c], 0.0f, 1.0f);
-      }
-
+  merge_planes (model, &net_out, &side_out, rx0, ry0, ow, oh, ch, outpix);
   g_mutex_lock (&job->lock);
   ok = job->write (job->write_data, ox0, oy0, ow, oh, outpix, error);
   g_mutex_unlock (&job->lock);
