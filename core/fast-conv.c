@@ -201,6 +201,8 @@ struct _TconvPlan
   int               *out_rows;  /* [n_blocks][ocb] rows of each channel */
   int                rows;      /* output rows (phase rows for a transposed conv) */
   float             *partial;
+  int              **tap_row;   /* [n_blocks][ntaps] the window row each tap reads */
+  int               *moved;     /* scratch: a block's offsets over rows not pw apart */
   TconvPlanInput     input;
   /* transposed: taps of every phase; conv2d: of the kernel */
   int               *off, *ky, *kx;
@@ -228,6 +230,8 @@ plan_new (const Isa *isa, const Channel *ch, int n, const Weights *wt, int cin,
   plan->out_rows = g_new0 (int, (gsize) n_blocks * ocb);
   plan->out_chan = g_new0 (int, (gsize) n_blocks * ocb);
   plan->out_phase = g_new0 (gsize, (gsize) n_blocks * ocb);
+  plan->tap_row = g_new0 (int *, n_blocks);
+  int max_taps = 1;
   for (int b = 0; b < n_blocks; b++)
     {
       const Channel *c = ch + b * ocb;
@@ -272,6 +276,10 @@ plan_new (const Isa *isa, const Channel *ch, int n, const Weights *wt, int cin,
           plan->rows = MAX (plan->rows, c[j].rows);
           max_width = MAX (max_width, c[j].cols);
         }
+      plan->tap_row[b] = g_new (int, MAX (ntaps, 1));
+      for (int t = 0; t < ntaps; t++)
+        plan->tap_row[b][t] = off[t] >= 0 ? off[t] / pw : -((-off[t] + pw - 1) / pw);
+      max_taps = MAX (max_taps, ntaps);
       a->pw = pw;
       a->off = off;
       a->ntaps = ntaps;
@@ -293,6 +301,7 @@ plan_new (const Isa *isa, const Channel *ch, int n, const Weights *wt, int cin,
   plan->pstride = (max_width + k->lanes_per_step - 1) / k->lanes_per_step * k->lanes_per_step;
   if (n_chunks > 1)
     plan->partial = g_new (float, (gsize) ocb * plan->pstride);
+  plan->moved = g_new (int, max_taps);
   return plan;
 }
 
@@ -305,7 +314,10 @@ tconv_plan_free (TconvPlan *plan)
     {
       g_free ((int *) plan->args[b].off);
       g_free ((float *) plan->args[b].w);
+      g_free (plan->tap_row[b]);
     }
+  g_free (plan->tap_row);
+  g_free (plan->moved);
   g_free (plan->args);
   g_free (plan->out_off);
   g_free (plan->out_rows);
@@ -338,7 +350,8 @@ tconv_plan_rows (const TconvPlan *plan)
 }
 
 void
-tconv_plan_run_row (const TconvPlan *plan, const float *window, gsize plane, float *out, int r)
+tconv_plan_run_row (const TconvPlan *plan, const float *window, const int *row_offsets,
+                    gsize plane, float *out, int r)
 {
   const int ocb = plan->ocb;
 
@@ -346,6 +359,16 @@ tconv_plan_run_row (const TconvPlan *plan, const float *window, gsize plane, flo
     {
       TconvKernelArgs a = plan->args[b];
       gboolean        wanted = FALSE;
+      if (row_offsets)
+        {
+          /* the same taps, with each row where the caller keeps it */
+          for (int t = 0; t < a.ntaps; t++)
+            {
+              int dy = plan->tap_row[b][t];
+              plan->moved[t] = a.off[t] - dy * a.pw + row_offsets[dy];
+            }
+          a.off = plan->moved;
+        }
       for (int j = 0; j < a.cob; j++)
         {
           a.rows[j] = r < plan->out_rows[b * ocb + j];
@@ -376,7 +399,8 @@ plan_run (const TconvPlan *plan, const float *in, float *out)
 {
   const TconvPlanInput *g = &plan->input;
   for (int r = 0; r < plan->rows; r++)
-    tconv_plan_run_row (plan, in + (gsize) (r + g->row_lo) * g->pw, (gsize) g->ph * g->pw, out, r);
+    tconv_plan_run_row (plan, in + (gsize) (r + g->row_lo) * g->pw, NULL, (gsize) g->ph * g->pw,
+                        out, r);
 }
 
 TconvPlan *

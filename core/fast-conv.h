@@ -66,9 +66,11 @@ void       tconv_plan_set_plane_stride (TconvPlan *plan, gsize stride);
 /* Output rows; a transposed convolution's are rows of its stride-row phases. */
 int        tconv_plan_rows (const TconvPlan *plan);
 /* Output row r from `window` = padded row r + row_lo of the first input channel
- * (channels `plane` floats apart, rows pw apart), into the output whose channel 0
- * starts at `out` (planes out_h x out_w, as the layer's output tensor). */
-void       tconv_plan_run_row (const TconvPlan *plan, const float *window, gsize plane,
-                               float *out, int r);
+ * (channels `plane` floats apart), into the output whose channel 0 starts at `out`
+ * (planes out_h x out_w, as the layer's output tensor).  Window row k starts
+ * row_offsets[k] floats after `window` (may be negative: a ring buffer), or k * pw
+ * when row_offsets is NULL. */
+void       tconv_plan_run_row (const TconvPlan *plan, const float *window,
+                               const int *row_offsets, gsize plane, float *out, int r);
 
 G_END_DECLS

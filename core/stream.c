@@ -7,8 +7,8 @@
  * whole chain one at a time: the working set is a few hundred KB whatever the tile
  * size, so tiles can be large and the halo cheap.
  *
- * Rings are stored twice over (row p at slots p % cap and p % cap + cap), so any cap
- * consecutive rows are contiguous and the kernels read them like a padded tensor. */
+ * A ring holds the cap rows a window spans, row p at slot p % cap; the kernels take
+ * each window row's place, so rows are never moved. */
 #include <string.h>
 
 #include "fast-conv.h"
@@ -25,8 +25,9 @@ typedef struct
 
 typedef struct
 {
-  float *data;            /* channels x (2 * cap) rows x pw */
+  float *data;            /* channels x cap rows x pw: padded row p at slot p % cap */
   int    cap, written;    /* padded rows written so far */
+  int   *window_rows;     /* where the rows of the current window lie (cap of them) */
 } Ring;
 
 static gboolean
@@ -118,29 +119,37 @@ make_stages (const TconvModel *model, int n, int h, int w, Stage *st, int *n_sta
 }
 
 static float *
-ring_row (const Ring *r, const TconvPlanInput *g, int c, int copy, int p)
+ring_row (const Ring *r, const TconvPlanInput *g, int c, int p)
 {
-  return r->data + (gsize) c * 2 * r->cap * g->pw + (gsize) (p % r->cap + copy * r->cap) * g->pw;
+  return r->data + (gsize) c * r->cap * g->pw + (gsize) (p % r->cap) * g->pw;
 }
 
 static void advance (Stage *st, Ring *rings, const float *first_in, int j);
 
-/* The input rows stage j's output row r reads (and their channel stride): in the padded
- * model input for the first stage, else in its ring, filled first as far as needed. */
+/* The input rows stage j's output row r reads, their channel stride and where each
+ * row lies (NULL: pw apart): in the padded model input for the first stage, else in
+ * its ring, filled first as far as needed. */
 static const float *
-input_window (Stage *st, Ring *rings, const float *first_in, int j, int r, gsize *plane)
+input_window (Stage *st, Ring *rings, const float *first_in, int j, int r, gsize *plane,
+              const int **rows)
 {
   const TconvPlanInput *g = tconv_plan_input (st[j].plan);
 
   if (j == 0)
     {
       *plane = (gsize) g->ph * g->pw;
+      *rows = NULL;
       return first_in + (gsize) (r + g->row_lo) * g->pw;
     }
-  while (rings[j].written <= r + g->row_hi)
+  Ring     *ring = &rings[j];
+  const int p0 = r + g->row_lo;
+  while (ring->written <= r + g->row_hi)
     advance (st, rings, first_in, j);
-  *plane = (gsize) 2 * rings[j].cap * g->pw;
-  return ring_row (&rings[j], g, 0, 0, r + g->row_lo);
+  for (int k = 0; k < ring->cap; k++)
+    ring->window_rows[k] = ((p0 + k) % ring->cap - p0 % ring->cap) * g->pw;
+  *plane = (gsize) ring->cap * g->pw;
+  *rows = ring->window_rows;
+  return ring_row (ring, g, 0, p0);
 }
 
 /* Writes padded row `written` of ring j (stage j's input): zeros outside the image,
@@ -156,17 +165,15 @@ advance (Stage *st, Ring *rings, const float *first_in, int j)
   if (q < 0 || q >= prev->out_h)
     {
       for (int c = 0; c < st[j].in_c; c++)
-        for (int copy = 0; copy < 2; copy++)
-          memset (ring_row (r, g, c, copy, p), 0, g->pw * sizeof (float));
+        memset (ring_row (r, g, c, p), 0, g->pw * sizeof (float));
       r->written++;
       return;
     }
   gsize        plane;
-  const float *window = input_window (st, rings, first_in, j - 1, q, &plane);
+  const int   *rows;
+  const float *window = input_window (st, rings, first_in, j - 1, q, &plane, &rows);
   /* row 0 of a plan whose channel planes are ring planes, at this row's slot */
-  tconv_plan_run_row (prev->plan, window, plane, ring_row (r, g, 0, 0, p) + g->left, 0);
-  for (int c = 0; c < st[j].in_c; c++)
-    memcpy (ring_row (r, g, c, 1, p), ring_row (r, g, c, 0, p), g->pw * sizeof (float));
+  tconv_plan_run_row (prev->plan, window, rows, plane, ring_row (r, g, 0, p) + g->left, 0);
   r->written++;
 }
 
@@ -196,9 +203,10 @@ tconv_stream_forward (const TconvModel *model, int n, const TconvTensor *input,
     {
       const TconvPlanInput *g = tconv_plan_input (st[j].plan);
       rings[j].cap = g->row_hi - g->row_lo + 1;
-      rings[j].data = tconv_block_alloc0 ((gsize) st[j].in_c * 2 * rings[j].cap * g->pw + 256);
+      rings[j].data = tconv_block_alloc0 ((gsize) st[j].in_c * rings[j].cap * g->pw + 256);
+      rings[j].window_rows = g_new (int, rings[j].cap);
       ok = rings[j].data != NULL;
-      tconv_plan_set_plane_stride (st[j - 1].plan, (gsize) 2 * rings[j].cap * g->pw);
+      tconv_plan_set_plane_stride (st[j - 1].plan, (gsize) rings[j].cap * g->pw);
     }
   if (!ok)
     {
@@ -218,8 +226,9 @@ tconv_stream_forward (const TconvModel *model, int n, const TconvTensor *input,
   for (int r = 0; r < rows; r++)
     {
       gsize        plane;
-      const float *window = input_window (st, rings, first_in, L, r, &plane);
-      tconv_plan_run_row (st[L].plan, window, plane, output->data, r);
+      const int   *rows;
+      const float *window = input_window (st, rings, first_in, L, r, &plane, &rows);
+      tconv_plan_run_row (st[L].plan, window, rows, plane, output->data, r);
     }
 
 out:
@@ -228,6 +237,7 @@ out:
       tconv_plan_free (st[j].plan);
       tconv_tensor_free (&st[j].folded);
       tconv_block_free (rings[j].data);
+      g_free (rings[j].window_rows);
     }
   tconv_block_free (first_in);
   g_free (st);
