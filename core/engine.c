@@ -175,6 +175,13 @@ split_pixels (const TconvModel *model, const float *pixels, int ch, TconvTensor 
       side->data[(side->c - 1) * plane + i] = pixels[i * ch + ch - 1];
 }
 
+static inline float
+clamp01 (float v)
+{
+  v = v > 0.0f ? v : 0.0f;
+  return v < 1.0f ? v : 1.0f;
+}
+
 /* The owned ow x oh span at (rx0, ry0) of the output planes -> interleaved pixels,
  * clamped to [0, 1]; the inverse of split_pixels. */
 static void
@@ -192,14 +199,17 @@ merge_planes (const TconvModel *model, const TconvTensor *net, const TconvTensor
       if (model->color == TCONV_COLOR_ALL || (!gray && model->color != TCONV_COLOR_Y))
         for (int c = 0; c < MIN (net_c, ch); c++)
           for (int x = 0; x < ow; x++)
-            q[x * ch + c] = CLAMP (n0[c * oplane + x], 0.0f, 1.0f);
+            q[x * ch + c] = clamp01 (n0[c * oplane + x]);
+      else if (gray && net_c == 1 && ch == 1) /* the common case, as one vector loop */
+        for (int x = 0; x < ow; x++)
+          q[x] = clamp01 (n0[x]);
       else if (gray)
         for (int x = 0; x < ow; x++)
           {
             float v = 0.0f;
             for (int c = 0; c < net_c; c++)
               v += n0[c * oplane + x];
-            q[x * ch] = CLAMP (v / net_c, 0.0f, 1.0f);
+            q[x * ch] = clamp01 (v / net_c);
           }
       else
         for (int x = 0; x < ow; x++)
@@ -207,11 +217,11 @@ merge_planes (const TconvModel *model, const TconvTensor *net, const TconvTensor
             const float ycc[3] = { n0[x], side->data[row + x], side->data[oplane + row + x] };
             tconv_ycbcr_to_rgb (ycc, q + x * ch);
             for (int c = 0; c < 3; c++)
-              q[x * ch + c] = CLAMP (q[x * ch + c], 0.0f, 1.0f);
+              q[x * ch + c] = clamp01 (q[x * ch + c]);
           }
       if (has_alpha && side->c)
         for (int x = 0; x < ow; x++)
-          q[x * ch + ch - 1] = CLAMP (side->data[(side->c - 1) * oplane + row + x], 0.0f, 1.0f);
+          q[x * ch + ch - 1] = clamp01 (side->data[(side->c - 1) * oplane + row + x]);
     }
 }
 
