@@ -42,9 +42,6 @@ make_owned (Activation *x, GError **error)
 static gboolean
 add_upscaled_input (Activation *x, const TconvTensor *input, GError **error)
 {
-  TconvTensor up = x->t;
-  gboolean    ok;
-
   if (x->t.h % input->h != 0 || x->t.w % input->w != 0)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
@@ -52,16 +49,16 @@ add_upscaled_input (Activation *x, const TconvTensor *input, GError **error)
                    x->t.w, x->t.h, input->w, input->h);
       return FALSE;
     }
-  up.c = input->c;
-  if (!make_owned (x, error) || !tconv_tensor_alloc (&up, "upscaled input", error))
-    return FALSE;
-  ok = tconv_resize (input, TCONV_INTERP_BICUBIC, x->t.h / input->h, x->t.w / input->w, &up,
-                     error);
-  if (ok)
-    for (gsize i = 0; i < tconv_tensor_numel (&up); i++)
-      x->t.data[i] += up.data[i];
-  tconv_tensor_free (&up);
-  return ok;
+  if (x->t.c != input->c)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
+                   "add_upscaled_input: %d channels cannot take the input's %d", x->t.c,
+                   input->c);
+      return FALSE;
+    }
+  return make_owned (x, error)
+         && tconv_resize_add (input, TCONV_INTERP_BICUBIC, x->t.h / input->h, x->t.w / input->w,
+                              &x->t, error);
 }
 
 /* `fuse`: the PReLU that follows this conv2d, applied as its output is stored; set to

@@ -76,9 +76,9 @@ axis_taps (int in, int out, double scale_factor, TconvInterp interp)
   return t;
 }
 
-gboolean
-tconv_resize (const TconvTensor *input, TconvInterp interp, double scale_y, double scale_x,
-              TconvTensor *output, GError **error)
+static gboolean
+resize (const TconvTensor *input, TconvInterp interp, double scale_y, double scale_x,
+        TconvTensor *output, gboolean add, GError **error)
 {
   if (output->n != input->n || output->c != input->c || output->h < 1 || output->w < 1)
     {
@@ -94,7 +94,7 @@ tconv_resize (const TconvTensor *input, TconvInterp interp, double scale_y, doub
   /* Separable: every input row resized along x once, then rows combined along y.  The
    * sums run in the same order as the 2-D formula sum_a wy_a * (sum_b wx_b * x), so
    * the result is the same to the bit; the y pass runs along contiguous rows. */
-  float *tmp = tconv_block_alloc ((gsize) input->h * output->w);
+  float *tmp = tconv_block_alloc ((gsize) (input->h + 1) * output->w); /* + a row to add */
   if (tmp == NULL)
     {
       g_free (ry);
@@ -122,7 +122,9 @@ tconv_resize (const TconvTensor *input, TconvInterp interp, double scale_y, doub
           }
         for (int oy = 0; oy < output->h; oy++)
           {
-            float *out = dst + (gsize) oy * output->w;
+            float *row = dst + (gsize) oy * output->w;
+            /* when adding, the resized row is summed first (as output + resize(input)) */
+            float *out = add ? tmp + (gsize) input->h * output->w : row;
             for (int ox = 0; ox < output->w; ox++)
               out[ox] = 0.0f;
             for (int a = 0; a < ntaps; a++)
@@ -132,6 +134,9 @@ tconv_resize (const TconvTensor *input, TconvInterp interp, double scale_y, doub
                 for (int ox = 0; ox < output->w; ox++)
                   out[ox] += w * h[ox];
               }
+            if (add)
+              for (int ox = 0; ox < output->w; ox++)
+                row[ox] += out[ox];
           }
       }
   tconv_block_free (tmp);
@@ -214,4 +219,18 @@ tconv_pixel_unshuffle (const TconvTensor *input, int r, TconvTensor *output, GEr
                 dst[(gsize) h * output->w + w] = src[(gsize) (h * r + i) * input->w + w * r + j];
           }
   return TRUE;
+}
+
+gboolean
+tconv_resize (const TconvTensor *input, TconvInterp interp, double scale_y, double scale_x,
+              TconvTensor *output, GError **error)
+{
+  return resize (input, interp, scale_y, scale_x, output, FALSE, error);
+}
+
+gboolean
+tconv_resize_add (const TconvTensor *input, TconvInterp interp, double scale_y, double scale_x,
+                  TconvTensor *output, GError **error)
+{
+  return resize (input, interp, scale_y, scale_x, output, TRUE, error);
 }

@@ -19,6 +19,11 @@ typedef enum
 gboolean tconv_resize (const TconvTensor *input, TconvInterp interp, double scale_y,
                        double scale_x, TconvTensor *output, GError **error);
 
+/* output += the resize of input (output's shape gives the size), without a resized
+ * copy; the same values as adding tconv_resize's result. */
+gboolean tconv_resize_add (const TconvTensor *input, TconvInterp interp, double scale_y,
+                           double scale_x, TconvTensor *output, GError **error);
+
 /* Output size of scale_factor= resizing: floor (in * factor). */
 gboolean tconv_resize_output_len (int in, double factor, int *out, GError **error);
 
