@@ -46,6 +46,23 @@ for s, k in ((2, 9), (3, 9), (4, 9), (2, 8), (4, 8), (4, 12)):
     rw, rx = torch.autograd.grad(ref, (h.weight, x), g)
     assert (gw - rw).abs().max() < 1e-4 and (gx - rx).abs().max() < 1e-5, (s, k)
 \""
+step "the folded resize+conv head equals nearest resize then Conv2d, values and gradients" "$py -c \"
+import sys, torch, torch.nn.functional as F; sys.path.insert(0, '$top/weights/train')
+import models
+torch.manual_seed(0)
+for s, k in ((2, 9), (3, 9), (4, 9), (2, 5), (3, 3)):
+    h = models.resize_conv_head(s, k)[0]
+    torch.nn.init.normal_(h.conv.weight, std=0.1); torch.nn.init.normal_(h.conv.bias)
+    x = torch.randn(2, 56, 7, 9, requires_grad=True)
+    ref = h.conv(F.interpolate(x, scale_factor=s, mode='nearest'))
+    out = h(x)
+    assert out.shape == ref.shape == (2, 1, 7 * s, 9 * s), (s, k, out.shape)
+    assert (out - ref).abs().max() < 1e-5 * ref.abs().max(), (s, k, (out - ref).abs().max())
+    g = torch.randn_like(ref)
+    gw, gx = torch.autograd.grad(out, (h.conv.weight, x), g)
+    rw, rx = torch.autograd.grad(ref, (h.conv.weight, x), g)
+    assert (gw - rw).abs().max() < 1e-5 * rw.abs().max() and (gx - rx).abs().max() < 1e-5 * rx.abs().max(), (s, k)
+\""
 step "trains 10 steps with loss and validation PSNR" "$train --iters 10 >$work/t1 && grep -q 'loss .* val-PSNR' $work/t1"
 step "resumes from its checkpoint" "$train --iters 15 >$work/t2 && grep -q 'resumed at iteration 10' $work/t2"
 step "exports a model tconv accepts" "$py -c \"
@@ -53,5 +70,26 @@ import sys, torch; sys.path.insert(0, '$top/weights/train'); sys.path.insert(0, 
 import models, tconv_export
 m = models.build('transposed', 2, 9); m.load_state_dict(torch.load('$work/run/model.pt'))
 tconv_export.export(m, '$work/smoke.safetensors', name='smoke')\" && $cli info $work/smoke.safetensors | grep -q 'scale 2, mode transposed'"
+step "a resize+conv model exports as resize and conv2d layers; tconv upscales as PyTorch does" "$py -c \"
+import sys, torch, numpy as np; from PIL import Image
+sys.path.insert(0, '$top/weights/train'); sys.path.insert(0, '$top/weights')
+import models, tconv_export
+torch.manual_seed(1)
+m = models.build('resize-conv', 3, 9)
+for p in m.parameters(): torch.nn.init.normal_(p, std=0.02)
+tconv_export.export(m, '$work/rc.safetensors', name='rc')
+img = np.random.RandomState(2).randint(0, 256, (20, 24)).astype('uint8')
+Image.fromarray(img).save('$work/rc-in.png')
+with torch.no_grad():
+    ref = m(torch.from_numpy(img / 255.0).float()[None, None])[0, 0].numpy()
+np.save('$work/rc-ref.npy', np.clip(np.round(ref * 255), 0, 255))\" \
+  && $cli info $work/rc.safetensors | grep -q 'resize .* nearest x3' \
+  && $cli upscale $work/rc-in.png $work/rc-out.png --model $work/rc.safetensors --quiet \
+  && $py -c \"
+import numpy as np; from PIL import Image
+out = np.asarray(Image.open('$work/rc-out.png').convert('L'), dtype=float)
+ref = np.load('$work/rc-ref.npy')
+assert out.shape == ref.shape == (60, 72), out.shape
+assert np.abs(out - ref).max() <= 1, np.abs(out - ref).max()\""
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

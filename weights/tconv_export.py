@@ -9,7 +9,8 @@
 Supported layers: Conv2d, ConvTranspose2d, ReLU, LeakyReLU, PReLU, Upsample
 (nearest/bilinear/bicubic with an integer scale_factor, align_corners False) and
 PixelShuffle / PixelUnshuffle.  Anything else is refused with a message naming it.
-A `Residual(body, scale)` (below) exports as body + bicubic upscale of the input.
+A `Residual(body, scale)` (below) exports as body + bicubic upscale of the input; a
+module with an export_modules() method exports as the modules it returns.
 Only the standard library and torch are needed; the file holds no code.
 """
 import json
@@ -43,6 +44,15 @@ def _pair(v):
     return [int(v[0]), int(v[1])] if isinstance(v, (tuple, list)) else [int(v), int(v)]
 
 
+def _expanded(seq):
+    """The modules of a Sequential, with those that define export_modules() (a module
+    computed another way in training) replaced by the layers they stand for."""
+    out = []
+    for m in seq:
+        out += list(m.export_modules()) if hasattr(m, "export_modules") else [m]
+    return out
+
+
 def graph_of(module):
     """Layer list and tensors of a Sequential: ([layer dicts], {name: tensor})."""
     if isinstance(module, Residual):
@@ -57,7 +67,7 @@ def graph_of(module):
         tensors[name] = t.detach().float().contiguous().cpu()
         return name
 
-    for i, m in enumerate(module):
+    for i, m in enumerate(_expanded(module)):
         where = f"layer {i} ({type(m).__name__})"
         if isinstance(m, nn.Conv2d):
             if isinstance(m.padding, str):
@@ -105,7 +115,7 @@ def graph_of(module):
 
 def _infer(module):
     """(input channels, scale, mode) by running the module on a small input."""
-    seq = module.body if isinstance(module, Residual) else module
+    seq = _expanded(module.body if isinstance(module, Residual) else module)
     first = next((m for m in seq if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))), None)
     channels = first.in_channels if first is not None else 1
     with torch.no_grad():

@@ -25,16 +25,38 @@ def trunk():
     return layers
 
 
-class PhaseConvTranspose2d(nn.ConvTranspose2d):
-    """A ConvTranspose2d computed as one conv2d with stride*stride outputs per channel
-    (one per output phase) and a pixel shuffle.  Same parameters and result as the
-    parent, so export and the engine see a plain ConvTranspose2d; on the CPU the
-    conv2d's backward is about 6x faster than the transposed conv's.
+def phase_conv(x, weight, pick, scale, pads):
+    """One conv2d with scale*scale outputs per channel (one per output phase), then a
+    pixel shuffle.  weight [out, in, k, k]; pick[t, r, m - lo] = 1 where kernel tap t
+    feeds output phase r from input offset m (a matrix product, not indexing: its
+    backward is fast too).  On the CPU this trains several times faster than the
+    transposed or high-resolution convolution it equals."""
+    w = torch.einsum("oiab,aym,bxn->oyximn", weight, pick, pick)
+    w = w.reshape(-1, w.shape[3], w.shape[4], w.shape[5]).contiguous()
+    lo, hi = pads
+    # conv2d's own padding when symmetric: an F.pad in front of it is 3x slower here
+    y = F.conv2d(x, w, padding=lo) if lo == hi else F.conv2d(F.pad(x, (lo, hi, lo, hi)), w)
+    return F.pixel_shuffle(y, scale)
 
-    Output phase r along an axis reads input q + m with tap s*(-m) + r + padding,
-    for every m that lands inside the kernel; the other window slots stay zero.
-    Needs dilation 1, groups 1 and an output exactly stride times the input.
-    """
+
+def pick_matrix(kernel, scale, source):
+    """pick[t, r, m - lo] for taps t whose input offset source(t, r) is m; and (lo, hi)."""
+    ms = [source(t, r) for t in range(kernel) for r in range(scale)]
+    lo, hi = min(m for m in ms if m is not None), max(m for m in ms if m is not None)
+    pick = torch.zeros(kernel, scale, hi - lo + 1)
+    for t in range(kernel):
+        for r in range(scale):
+            m = source(t, r)
+            if m is not None:
+                pick[t, r, m - lo] = 1.0
+    return pick, (-lo, hi)
+
+
+class PhaseConvTranspose2d(nn.ConvTranspose2d):
+    """A ConvTranspose2d computed by phase_conv: same parameters and result, so export
+    and the engine see a plain ConvTranspose2d.  Output phase r along an axis reads input
+    q + m through tap s*(-m) + r + padding.  Needs dilation 1, groups 1 and an output
+    exactly stride times the input."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,33 +64,37 @@ class PhaseConvTranspose2d(nn.ConvTranspose2d):
         s, k, p = self.stride[0], self.kernel_size[0], self.padding[0]
         assert self.stride[1] == s and self.kernel_size[1] == k and self.padding[1] == p
         assert (k - 1) - 2 * p + self.output_padding[0] + 1 == s, "output must be stride x input"
-        lo, hi = -((k - 1 - p) // s), (s - 1 + p) // s
-        # pick[t, r, m - lo] = 1 where tap t feeds phase r from input offset m (a matrix
-        # product, not indexing: its backward is a matrix product too, and fast)
-        pick = torch.zeros(k, s, hi - lo + 1)
-        for r in range(s):
-            for m in range(lo, hi + 1):
-                t = -s * m + r + p
-                if 0 <= t < k:
-                    pick[t, r, m - lo] = 1.0
+        # tap t reaches phase r from offset m when t = -s*m + r + p
+        pick, self.pads = pick_matrix(k, s, lambda t, r: -(t - r - p) // s
+                                      if (t - r - p) % s == 0 else None)
         self.register_buffer("pick", pick, persistent=False)
-        # conv2d's own padding when symmetric: an F.pad in front of it is 3x slower here
-        self.pads = (-lo, hi, -lo, hi)
-
-    def phase_weight(self):
-        # weight [in, out, ky, kx] -> [out, ry, rx, in, my, mx] -> [out*s*s, in, win, win]
-        w = torch.einsum("ioab,aym,bxn->oyximn", self.weight, self.pick, self.pick)
-        return w.reshape(-1, w.shape[3], w.shape[4], w.shape[5]).contiguous()
 
     def forward(self, x, output_size=None):
-        s = self.stride[0]
-        lo, hi = self.pads[0], self.pads[1]
-        if lo == hi:
-            y = F.conv2d(x, self.phase_weight(), padding=lo)
-        else:
-            y = F.conv2d(F.pad(x, self.pads), self.phase_weight())
-        y = F.pixel_shuffle(y, s)
+        y = phase_conv(x, self.weight.transpose(0, 1), self.pick, self.stride[0], self.pads)
         return y + self.bias.view(1, -1, 1, 1)
+
+
+class ResizeConv2d(nn.Module):
+    """Nearest resize by `scale`, then `conv` (stride 1, output the size of its input):
+    Odena et al.'s remedy.  Trained as the transposed convolution it equals (tap t of
+    output phase r reads input offset floor((r + t - padding) / s)), exported as the two
+    layers it is (export_modules, read by tconv_export)."""
+
+    def __init__(self, scale, conv):
+        super().__init__()
+        k, p = conv.kernel_size[0], conv.padding[0]
+        assert conv.stride == (1, 1) and conv.dilation == (1, 1) and conv.groups == 1
+        assert conv.kernel_size[1] == k and conv.padding[1] == p and 2 * p == k - 1
+        self.scale, self.conv = scale, conv
+        pick, self.pads = pick_matrix(k, scale, lambda t, r: (r + t - p) // scale)
+        self.register_buffer("pick", pick, persistent=False)
+
+    def forward(self, x):
+        y = phase_conv(x, self.conv.weight, self.pick, self.scale, self.pads)
+        return y + self.conv.bias.view(1, -1, 1, 1)
+
+    def export_modules(self):
+        return [nn.Upsample(scale_factor=self.scale, mode="nearest"), self.conv]
 
 
 def transposed_head(scale, kernel):
@@ -89,6 +115,8 @@ def resize_conv_head(scale, kernel, interp="nearest"):
     conv = nn.Conv2d(D, 1, kernel, padding=kernel // 2)
     nn.init.normal_(conv.weight, std=0.001)
     nn.init.zeros_(conv.bias)
+    if interp == "nearest":
+        return [ResizeConv2d(scale, conv)]
     return [nn.Upsample(scale_factor=scale, mode=interp), conv]
 
 
@@ -99,7 +127,7 @@ def build(kind, scale, kernel, residual=True):
 
 
 def head(model):
-    """The upsampling layer (ConvTranspose2d, or the Conv2d after the resize)."""
+    """The upsampling layer (ConvTranspose2d, or the resize and Conv2d)."""
     body = model.body if isinstance(model, Residual) else model
     return body[-1]
 
