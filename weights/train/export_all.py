@@ -21,14 +21,14 @@ from train import DATASETS, evaluate  # noqa: E402
 
 # run folder -> (shipped name, kind, scale, kernel)
 SHIPPED = {
-    "x2-c": ("fsrcnn-x2", "transposed", 2, 9),  # fsrcnn-x2, restarted and MSE-tuned
-    "x3-c": ("fsrcnn-x3", "transposed", 3, 9),  # fine-tuned from the new x2
-    "x4-c": ("fsrcnn-x4", "transposed", 4, 9),
-    "even-x2": ("fsrcnn-k8-x2", "transposed", 2, 8),
+    "x2-d": ("fsrcnn-x2", "transposed", 2, 9),  # from scratch (third session)
+    "x3-d": ("fsrcnn-x3", "transposed", 3, 9),  # fine-tuned from x2-d
+    "x4-d": ("fsrcnn-x4", "transposed", 4, 9),
+    "even-x2": ("fsrcnn-k8-x2", "transposed", 2, 8),  # first session's trunks
     "even-x4": ("fsrcnn-k8-x4", "transposed", 4, 8),
-    "rc-x2": ("fsrcnn-rc-x2", "resize-conv", 2, 9),
-    "rc-x3": ("fsrcnn-rc-x3", "resize-conv", 3, 9),
-    "rc-x4": ("fsrcnn-rc-x4", "resize-conv", 4, 9),
+    "rc-x2-d": ("fsrcnn-rc-x2", "resize-conv", 2, 9),  # new heads on x2-d, x3-d, x4-d
+    "rc-x3-d": ("fsrcnn-rc-x3", "resize-conv", 3, 9),
+    "rc-x4-d": ("fsrcnn-rc-x4", "resize-conv", 4, 9),
 }
 
 
