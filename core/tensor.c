@@ -38,8 +38,6 @@ tconv_checked_numel (int n, int c, int h, int w, const char *what,
 
 #define CACHE_BLOCKS 8
 #define BLOCK_HEADER 64 /* keeps the data 64-byte aligned */
-/* larger blocks (a whole staged image) go back to the system when freed */
-#define CACHE_MAX_FLOATS ((gsize) 64 << 20)
 
 typedef struct
 {
@@ -92,11 +90,6 @@ cache_take (BlockCache *c, gsize floats)
 static void
 cache_put (BlockCache *c, float *data)
 {
-  if (block_floats (data) > CACHE_MAX_FLOATS)
-    {
-      block_release (data);
-      return;
-    }
   if (c->n == CACHE_BLOCKS)
     {
       int small = 0;

@@ -20,7 +20,7 @@ typedef struct
 
 /* Zeroed float buffers from a small per-thread cache of freed ones (NULL when out of
  * memory); free with tconv_block_free, which may keep the block for the next alloc
- * (blocks of up to 256 MB; a thread's cache outlives it, shared with later threads).
+ * (a thread's cached blocks outlive it, shared with later threads).
  * tconv_block_cache_clear returns this thread's and the shared cached blocks to the
  * system. */
 float *tconv_block_alloc0       (gsize floats);
