@@ -28,6 +28,8 @@ t $x2 --threads 2 --ckpt-every 1000 --iters 45000 --stop-at 34000 --out "$runs/x
 # fsrcnn-x3 and fsrcnn-x4: the whole x2 network fine-tuned (the 9x9 head starts from x2's)
 ft="--kind transposed --kernel 9 --batch 32 --lr-patch 24 --lr 4e-4 --min-lr 2e-6 --head-lr-scale 0.5"
 t $ft --scale 3 --threads 1 --ckpt-every 500 --iters 8000 --init "$runs/x2-d28" --out "$runs/x3-d"
+# the shipped x3: the same from the final x2 (Set5 33.03, x3-d 33.02); rc-x3 starts from x3-d
+t $ft --scale 3 --threads 1 --ckpt-every 500 --iters 6000 --init "$runs/x2-d" --out "$runs/x3-f"
 t $ft --scale 4 --threads 1 --ckpt-every 500 --iters 8000 --init "$runs/x2-d33" --stop-at 4000 --out "$runs/x4-d"
 snapshot x4-d x4-d4k # rc-x4 started from here (the session's x4 run did not stop)
 t $ft --scale 4 --threads 1 --ckpt-every 500 --iters 8000 --init "$runs/x2-d33" --out "$runs/x4-d"
