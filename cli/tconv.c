@@ -528,6 +528,7 @@ main (int argc, char **argv)
   g_autofree char *prgname = g_strdup_printf ("tconv %s", cmd->name);
   g_set_prgname (prgname);
   gboolean ok = cmd->run (argc - 1, argv + 1, &error);
+  tconv_block_cache_clear (); /* the engine keeps tile buffers for a next run; none comes */
   gegl_exit ();
   if (!ok)
     {
