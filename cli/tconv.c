@@ -294,6 +294,8 @@ cmd_info (int argc, char **argv, GError **error)
                 l->transposed.output_padding[0], l->transposed.dilation[0], l->transposed.groups);
       else if (l->kind == TCONV_LAYER_RESIZE)
         printf (" %s x%d", tconv_interp_name (l->resize.interp), l->resize.factor);
+      else if (l->kind == TCONV_LAYER_ADD_UPSCALED_INPUT)
+        printf (" %s", tconv_interp_name (l->resize.interp));
       printf ("\n");
     }
   print_facts (model->facts_json);

@@ -40,7 +40,8 @@ make_owned (Activation *x, GError **error)
 }
 
 static gboolean
-add_upscaled_input (Activation *x, const TconvTensor *input, GError **error)
+add_upscaled_input (Activation *x, const TconvTensor *input, TconvInterp interp,
+                    GError **error)
 {
   if (x->t.h % input->h != 0 || x->t.w % input->w != 0)
     {
@@ -57,7 +58,7 @@ add_upscaled_input (Activation *x, const TconvTensor *input, GError **error)
       return FALSE;
     }
   return make_owned (x, error)
-         && tconv_resize_add (input, TCONV_INTERP_BICUBIC, x->t.h / input->h, x->t.w / input->w,
+         && tconv_resize_add (input, interp, x->t.h / input->h, x->t.w / input->w,
                               &x->t, error);
 }
 
@@ -85,7 +86,7 @@ run_layer (const TconvLayer *l, const TconvLayer **fuse, const TconvTensor *inpu
     case TCONV_LAYER_PRELU:
       return make_owned (x, error) && tconv_prelu (&x->t, l->weight.data, l->weight.w, error);
     case TCONV_LAYER_ADD_UPSCALED_INPUT:
-      return add_upscaled_input (x, input, error);
+      return add_upscaled_input (x, input, l->resize.interp, error);
     case TCONV_LAYER_CONV2D:
       ok = tconv_conv2d_shape (&x->t, &l->weight, l->bias ? l->out_channels : -1, &l->conv,
                                &next, error)
@@ -269,7 +270,8 @@ layer_geometry (const TconvLayer *l, int *reach, int *num, int *den)
     case TCONV_LAYER_RESIZE:
       /* bicubic reads 2 pixels each side, bilinear 1, nearest none; one more for the
        * rounding of the source position */
-      *reach = l->resize.interp == TCONV_INTERP_BICUBIC    ? 3
+      *reach = l->resize.interp == TCONV_INTERP_BICUBIC || l->resize.interp == TCONV_INTERP_KEYS
+                 ? 3
                : l->resize.interp == TCONV_INTERP_BILINEAR ? 2
                                                            : 1;
       *num = l->resize.factor;

@@ -104,6 +104,30 @@ get_tensor (Ctx *ctx, JsonObject *o, const char *key, gboolean required, int dim
   return TRUE;
 }
 
+/* "mode" of resize and add_upscaled_input layers; `def` when absent, or -1 if required */
+static gboolean
+get_interp (Ctx *ctx, JsonObject *o, int def, TconvInterp *interp, GError **error)
+{
+  static const char *const names[] = { [TCONV_INTERP_NEAREST] = "nearest",
+                                       [TCONV_INTERP_BILINEAR] = "bilinear",
+                                       [TCONV_INTERP_BICUBIC] = "bicubic",
+                                       [TCONV_INTERP_KEYS] = "keys" };
+  const char *mode = get_string (o, "mode");
+
+  if (!mode && def >= 0)
+    {
+      *interp = (TconvInterp) def;
+      return TRUE;
+    }
+  for (guint i = 0; mode && i < G_N_ELEMENTS (names); i++)
+    if (g_str_equal (mode, names[i]))
+      {
+        *interp = (TconvInterp) i;
+        return TRUE;
+      }
+  LAYER_FAIL (ctx, "\"mode\" must be nearest, bilinear, bicubic or keys");
+}
+
 static TconvTensor
 as_tensor (const TconvStTensor *t)
 {
@@ -218,18 +242,12 @@ parse_layer (Ctx *ctx, JsonNode *node, TconvLayer *l, int channels, GError **err
     }
   else if (g_str_equal (ctx->op, "resize"))
     {
-      const char *mode = get_string (o, "mode");
+      TconvInterp interp;
       l->kind = TCONV_LAYER_RESIZE;
-      if (!get_int (ctx, o, "scale", 0, 1, MAX_STRIDE, &l->resize.factor, error))
+      if (!get_int (ctx, o, "scale", 0, 1, MAX_STRIDE, &l->resize.factor, error)
+          || !get_interp (ctx, o, -1, &interp, error))
         return FALSE;
-      if (mode && g_str_equal (mode, "nearest"))
-        l->resize.interp = TCONV_INTERP_NEAREST;
-      else if (mode && g_str_equal (mode, "bilinear"))
-        l->resize.interp = TCONV_INTERP_BILINEAR;
-      else if (mode && g_str_equal (mode, "bicubic"))
-        l->resize.interp = TCONV_INTERP_BICUBIC;
-      else
-        LAYER_FAIL (ctx, "\"mode\" must be nearest, bilinear or bicubic");
+      l->resize.interp = interp;
     }
   else if (g_str_equal (ctx->op, "pixel_shuffle") || g_str_equal (ctx->op, "pixel_unshuffle"))
     {
@@ -245,7 +263,14 @@ parse_layer (Ctx *ctx, JsonNode *node, TconvLayer *l, int channels, GError **err
         LAYER_FAIL (ctx, "too many channels");
     }
   else if (g_str_equal (ctx->op, "add_upscaled_input"))
-    l->kind = TCONV_LAYER_ADD_UPSCALED_INPUT;
+    {
+      /* files written before "mode" existed mean PyTorch's bicubic */
+      TconvInterp interp;
+      l->kind = TCONV_LAYER_ADD_UPSCALED_INPUT;
+      if (!get_interp (ctx, o, TCONV_INTERP_BICUBIC, &interp, error))
+        return FALSE;
+      l->resize.interp = interp;
+    }
   else
     LAYER_FAIL (ctx, "unknown op; known ops are conv2d, conv_transpose2d, relu, leaky_relu, "
                      "prelu, resize, pixel_shuffle, pixel_unshuffle, add_upscaled_input");

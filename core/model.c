@@ -65,7 +65,7 @@ tconv_layer_kind_name (TconvLayerKind kind)
 const char *
 tconv_interp_name (TconvInterp interp)
 {
-  static const char *names[] = { "nearest", "bilinear", "bicubic" };
+  static const char *names[] = { "nearest", "bilinear", "bicubic", "keys" };
   return names[interp];
 }
 

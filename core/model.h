@@ -20,7 +20,7 @@ typedef enum
   TCONV_LAYER_RESIZE,
   TCONV_LAYER_PIXEL_SHUFFLE,
   TCONV_LAYER_PIXEL_UNSHUFFLE,
-  TCONV_LAYER_ADD_UPSCALED_INPUT /* residual: + bicubic upscale of the model's input */
+  TCONV_LAYER_ADD_UPSCALED_INPUT /* residual: + the model's input upscaled (resize.interp) */
 } TconvLayerKind;
 
 typedef struct
@@ -37,7 +37,7 @@ typedef struct
     struct
     {
       TconvInterp interp;
-      int         factor; /* integer upscale factor */
+      int         factor; /* integer upscale factor (resize layers) */
     } resize;
     int   factor;         /* pixel_(un)shuffle */
     float negative_slope; /* leaky_relu */

@@ -70,7 +70,8 @@ axis_taps (int in, int out, double scale_factor, TconvInterp interp)
       for (int k = 0; k < 4; k++)
         {
           tp->idx[k] = CLAMP (i0 - 1 + k, 0, in - 1);
-          tp->w[k] = cubic_weight (f + 1.0f - (float) k, -0.75f);
+          tp->w[k] = cubic_weight (f + 1.0f - (float) k,
+                                   interp == TCONV_INTERP_KEYS ? -0.5f : -0.75f);
         }
     }
   return t;

@@ -7,6 +7,8 @@ to run the tests):
   data/models/tiny-rgb-x3.safetensors an RGB model with a transposed head
   data/forward-input.safetensors     tensor "input"  [2, 1, 11, 13]
   data/forward-expected.safetensors  tensor "output" = mixed-x4(input) in PyTorch
+  data/models/keys-rgb-x3.safetensors an RGB model with the Keys (a = -0.5) residual
+  data/forward-keys-*.safetensors    its input and PyTorch output, likewise
 
 Run: /usr/bin/python3 tests/gen_model_fixtures.py
 """
@@ -99,3 +101,16 @@ with torch.no_grad():
     tiny_rc[-1].bias.fill_(0.5)
 tconv_export.export(tiny_rc, os.path.join(out, "tiny-rc-x2.safetensors"), name="tiny-rc-x2",
                     training_data="random weights (test fixture)")
+
+# An RGB model with the ramp-exact residual (Keys a = -0.5, which PyTorch's interpolate
+# cannot do: tconv_export.cubic_upscale computes it), and its PyTorch output.
+keys = tconv_export.Residual(randomize(nn.Sequential(
+    nn.Conv2d(3, 6, 3, padding=1), nn.PReLU(6),
+    nn.ConvTranspose2d(6, 3, 9, stride=3, padding=4, output_padding=2)), 0.1), 3, mode="keys")
+kx = torch.rand(1, 3, 10, 9)
+with torch.no_grad():
+    ky = keys(kx)
+tconv_export.export(keys, os.path.join(out, "keys-rgb-x3.safetensors"), name="keys-rgb-x3",
+                    training_data="random weights (test fixture)")
+save_tensors(os.path.join(HERE, "data", "forward-keys-input.safetensors"), {"input": kx})
+save_tensors(os.path.join(HERE, "data", "forward-keys-expected.safetensors"), {"output": ky})

@@ -142,28 +142,38 @@ test_round_trips (void)
   tconv_model_free (model);
 }
 
+/* `tconv forward` against PyTorch's output: every layer type (mixed-x4), and the Keys
+ * residual PyTorch's interpolate lacks (keys-rgb-x3, computed by tconv_export). */
 static void
 test_forward_equals_pytorch (void)
 {
-  g_autofree char *in = data_path ("forward-input.safetensors", NULL);
-  g_autofree char *expected = data_path ("forward-expected.safetensors", NULL);
-  g_autofree char *out = g_build_filename (tmpdir, "forward.safetensors", NULL);
-  g_autofree char *sout = NULL, *serr = NULL;
-  g_autoptr (GError) error = NULL;
+  static const char *const cases[][3] = {
+    { "mixed-x4", "forward-input.safetensors", "forward-expected.safetensors" },
+    { "keys-rgb-x3", "forward-keys-input.safetensors", "forward-keys-expected.safetensors" },
+  };
 
-  g_assert_cmpint (tconv (&sout, &serr, "forward", "mixed-x4", in, out, NULL), ==, 0);
-  g_autoptr (TconvSafetensors) a = tconv_safetensors_load (out, &error);
-  g_assert_no_error (error);
-  g_autoptr (TconvSafetensors) b = tconv_safetensors_load (expected, &error);
-  g_assert_no_error (error);
-  TconvStTensor *x = g_hash_table_lookup (a->tensors, "output");
-  TconvStTensor *y = g_hash_table_lookup (b->tensors, "output");
-  g_assert_nonnull (x);
-  g_assert_cmpuint (x->numel, ==, y->numel);
-  for (int d = 0; d < 4; d++)
-    g_assert_cmpint (x->shape[d], ==, y->shape[d]);
-  for (gsize i = 0; i < x->numel; i++)
-    g_assert_cmpfloat (fabsf (x->data[i] - y->data[i]), <=, 1e-4f);
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autofree char *in = data_path (cases[c][1], NULL);
+      g_autofree char *expected = data_path (cases[c][2], NULL);
+      g_autofree char *out = g_build_filename (tmpdir, "forward.safetensors", NULL);
+      g_autofree char *sout = NULL, *serr = NULL;
+      g_autoptr (GError) error = NULL;
+
+      g_assert_cmpint (tconv (&sout, &serr, "forward", cases[c][0], in, out, NULL), ==, 0);
+      g_autoptr (TconvSafetensors) a = tconv_safetensors_load (out, &error);
+      g_assert_no_error (error);
+      g_autoptr (TconvSafetensors) b = tconv_safetensors_load (expected, &error);
+      g_assert_no_error (error);
+      TconvStTensor *x = g_hash_table_lookup (a->tensors, "output");
+      TconvStTensor *y = g_hash_table_lookup (b->tensors, "output");
+      g_assert_nonnull (x);
+      g_assert_cmpuint (x->numel, ==, y->numel);
+      for (int d = 0; d < 4; d++)
+        g_assert_cmpint (x->shape[d], ==, y->shape[d]);
+      for (gsize i = 0; i < x->numel; i++)
+        g_assert_cmpfloat (fabsf (x->data[i] - y->data[i]), <=, 1e-4f);
+    }
 }
 
 static void

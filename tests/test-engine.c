@@ -54,7 +54,7 @@ run (const TconvModel *m, const TconvImageInfo *info, const float *in, int tile,
 static void
 test_streamed_equals_layers (void)
 {
-  const char *names[] = { "tiny-x2", "tiny-rc-x2", "tiny-rgb-x3", "mixed-x4" };
+  const char *names[] = { "tiny-x2", "tiny-rc-x2", "tiny-rgb-x3", "mixed-x4", "keys-rgb-x3" };
   int         covered = 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
@@ -123,8 +123,8 @@ check_tiling (TconvModel *m, int w, int h, int channels)
 static void
 test_tiled_equals_untiled (void)
 {
-  const char *names[] = { "tiny-x2", "mixed-x4", "tiny-rgb-x3" };
-  const int   channels[][2] = { { 1, 4 }, { 1, 2 }, { 3, 4 } };
+  const char *names[] = { "tiny-x2", "mixed-x4", "tiny-rgb-x3", "keys-rgb-x3" };
+  const int   channels[][2] = { { 1, 4 }, { 1, 2 }, { 3, 4 }, { 3, 4 } };
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     for (int c = 0; c < 2; c++)

@@ -9,7 +9,7 @@
 Supported layers: Conv2d, ConvTranspose2d, ReLU, LeakyReLU, PReLU, Upsample
 (nearest/bilinear/bicubic with an integer scale_factor, align_corners False) and
 PixelShuffle / PixelUnshuffle.  Anything else is refused with a message naming it.
-A `Residual(body, scale)` (below) exports as body + bicubic upscale of the input; a
+A `Residual(body, scale, mode)` (below) exports as body + bicubic upscale of the input; a
 module with an export_modules() method exports as the modules it returns.
 Only the standard library and torch are needed; the file holds no code.
 """
@@ -26,18 +26,55 @@ class ExportError(ValueError):
     pass
 
 
+RESIDUAL_MODES = ("bicubic", "keys")
+
+
+def _cubic(x, a):
+    x = abs(x)
+    if x <= 1:
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+    return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a if x < 2 else 0.0
+
+
+def cubic_upscale(x, scale, a):
+    """Bicubic upscaling by an integer `scale` as PyTorch's (align_corners=False, borders
+    clamped) but with any cubic coefficient `a`: PyTorch fixes a = -0.75, which does not
+    reproduce a linear ramp; Keys' a = -0.5 does (ONNX Resize's cubic_coeff_a).  Computed
+    as edge padding, one 5x5 conv with scale^2 outputs (one per output phase) and a pixel
+    shuffle, so it also exports to ONNX as Pad + Conv + DepthToSpace."""
+    taps = torch.zeros(scale, 5, dtype=torch.float64)
+    for r in range(scale):
+        src = (r + 0.5) / scale - 0.5  # output phase r sits here, relative to its input
+        i0 = int(torch.floor(torch.tensor(src)))
+        for k in range(4):
+            taps[r, i0 - 1 + k + 2] = _cubic(src - (i0 - 1 + k), a)
+    w = torch.einsum("ya,xb->yxab", taps, taps).reshape(scale * scale, 1, 5, 5)
+    c = x.shape[1]
+    w = w.repeat(c, 1, 1, 1).to(x.dtype)
+    y = nn.functional.conv2d(nn.functional.pad(x, (2, 2, 2, 2), mode="replicate"), w, groups=c)
+    return nn.functional.pixel_shuffle(y, scale)
+
+
 class Residual(nn.Module):
     """body(x) + bicubic(x): the body learns only what bicubic upscaling misses (global
-    residual learning, as VDSR).  Exported as body's layers + an add_upscaled_input layer."""
+    residual learning, as VDSR).  Exported as body's layers + an add_upscaled_input layer.
+    mode "bicubic" is PyTorch's (a = -0.75); "keys" (a = -0.5) reproduces linear ramps, so
+    the residual itself adds no per-phase error (what the checkerboard index measures)."""
 
-    def __init__(self, body, scale):
+    def __init__(self, body, scale, mode="bicubic"):
         super().__init__()
-        self.body, self.scale = body, scale
+        if mode not in RESIDUAL_MODES:
+            raise ExportError(f"residual mode '{mode}' is not one of {RESIDUAL_MODES}")
+        self.body, self.scale, self.mode = body, scale, mode
+
+    def upscale(self, x):
+        if self.mode == "keys":
+            return cubic_upscale(x, self.scale, -0.5)
+        return nn.functional.interpolate(x, scale_factor=self.scale, mode="bicubic",
+                                         align_corners=False)
 
     def forward(self, x):
-        up = nn.functional.interpolate(x, scale_factor=self.scale, mode="bicubic",
-                                       align_corners=False)
-        return self.body(x) + up
+        return self.body(x) + self.upscale(x)
 
 
 def _pair(v):
@@ -57,7 +94,7 @@ def graph_of(module):
     """Layer list and tensors of a Sequential: ([layer dicts], {name: tensor})."""
     if isinstance(module, Residual):
         layers, tensors = graph_of(module.body)
-        return layers + [{"op": "add_upscaled_input"}], tensors
+        return layers + [{"op": "add_upscaled_input", "mode": module.mode}], tensors
     if not isinstance(module, nn.Sequential):
         raise ExportError(f"export needs a torch.nn.Sequential or tconv_export.Residual, "
                           f"got {type(module).__name__}")

@@ -72,11 +72,11 @@ def load_tconv(path):
         elif op == "pixel_unshuffle":
             m = nn.PixelUnshuffle(L["factor"])
         elif op == "add_upscaled_input":
-            residual = True
+            residual = L.get("mode", "bicubic")
             continue
         layers.append(m)
     body = nn.Sequential(*layers)
-    return Residual(body, graph["scale"]) if residual else body
+    return Residual(body, graph["scale"], residual) if residual else body
 
 
 def bicubic_kernel_model(scale, channels):

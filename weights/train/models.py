@@ -120,10 +120,12 @@ def resize_conv_head(scale, kernel, interp="nearest"):
     return [nn.Upsample(scale_factor=scale, mode=interp), conv]
 
 
-def build(kind, scale, kernel, residual=True):
+def build(kind, scale, kernel, residual="bicubic"):
+    """residual: "bicubic" (PyTorch's, a = -0.75), "keys" (a = -0.5, reproduces ramps) or
+    None (plain FSRCNN)."""
     head = transposed_head(scale, kernel) if kind == "transposed" else resize_conv_head(scale, kernel)
     body = nn.Sequential(*trunk(), *head)
-    return Residual(body, scale) if residual else body
+    return Residual(body, scale, residual) if residual else body
 
 
 def head(model):

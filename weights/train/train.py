@@ -88,8 +88,10 @@ def main():
     ap.add_argument("--kind", choices=["transposed", "resize-conv"], default="transposed")
     ap.add_argument("--scale", type=int, default=2)
     ap.add_argument("--kernel", type=int, default=9)
-    ap.add_argument("--plain", action="store_true",
-                    help="no global residual (plain FSRCNN, as the paper)")
+    ap.add_argument("--residual", choices=["bicubic", "keys", "none"], default="bicubic",
+                    help="the global residual: PyTorch's bicubic (a = -0.75), Keys' cubic "
+                         "(a = -0.5, reproduces ramps: no per-phase error of its own), or "
+                         "none (plain FSRCNN, as the paper)")
     ap.add_argument("--iters", type=int, default=60000)
     ap.add_argument("--stop-at", type=int, help="stop after this iteration (the schedule still spans --iters)")
     ap.add_argument("--batch", type=int, default=32)
@@ -114,7 +116,8 @@ def main():
     torch.manual_seed(a.seed)
     random.seed(a.seed)
     os.makedirs(a.out, exist_ok=True)
-    model = models.build(a.kind, a.scale, a.kernel, residual=not a.plain)
+    model = models.build(a.kind, a.scale, a.kernel,
+                         residual=None if a.residual == "none" else a.residual)
     head = models.head(model)
     head_ids = {id(p) for p in head.parameters()}
     opt = torch.optim.Adam([
