@@ -238,7 +238,19 @@ tconv_graph_forward (const TconvModel *model, const TconvTensor *input, TconvTen
   return TRUE;
 }
 
-/* A layer's reach, in its own input pixels, and its resolution change num/den. */
+/* Input pixels of a cubic (2), linear (1) or nearest (0) resize by an integer factor
+ * beyond the range that maps to its output: output s*a reads from a - 2 (cubic), and
+ * output s*b - 1 up to b + 1. */
+static int
+interp_reach (TconvInterp interp)
+{
+  return interp == TCONV_INTERP_BICUBIC || interp == TCONV_INTERP_KEYS ? 2
+         : interp == TCONV_INTERP_BILINEAR                           ? 1
+                                                                     : 0;
+}
+
+/* A layer's reach, in its own input pixels, and its resolution change num/den.  Exact
+ * for the tiles the engine makes: a tile starts on a multiple of every stride. */
 static void
 layer_geometry (const TconvLayer *l, int *reach, int *num, int *den)
 {
@@ -257,23 +269,21 @@ layer_geometry (const TconvLayer *l, int *reach, int *num, int *den)
       *den = MAX (l->conv.stride[0], l->conv.stride[1]);
       break;
     case TCONV_LAYER_CONV_TRANSPOSE2D:
-      /* output o reads inputs q with q*s in [o + p - d*(k-1), o + p]: within
-       * max(p, d*(k-1) - p)/s of o/s, plus one for the rounding of o/s */
-      k = MAX (l->weight.h, l->weight.w);
-      d = MAX (l->transposed.dilation[0], l->transposed.dilation[1]);
-      s = MIN (l->transposed.stride[0], l->transposed.stride[1]);
-      p = MAX (l->transposed.padding[0], l->transposed.padding[1]);
-      *reach = (MAX (p, d * (k - 1) - MIN (l->transposed.padding[0], l->transposed.padding[1]))
-                + s - 1) / s + 1;
+      /* output o reads inputs q with q*s in [o + p - d*(k-1), o + p]; the outputs of
+       * inputs [a, b) are [s*a, s*b), which read from a - floor((d*(k-1) - p)/s) up to
+       * b - 1 + floor((p + s - 1)/s) */
+      for (int axis = 0; axis < 2; axis++)
+        {
+          k = axis ? l->weight.w : l->weight.h;
+          d = l->transposed.dilation[axis];
+          s = l->transposed.stride[axis];
+          p = l->transposed.padding[axis];
+          *reach = MAX (*reach, MAX ((d * (k - 1) - p) / s, (p + s - 1) / s));
+        }
       *num = MAX (l->transposed.stride[0], l->transposed.stride[1]);
       break;
     case TCONV_LAYER_RESIZE:
-      /* bicubic reads 2 pixels each side, bilinear 1, nearest none; one more for the
-       * rounding of the source position */
-      *reach = l->resize.interp == TCONV_INTERP_BICUBIC || l->resize.interp == TCONV_INTERP_KEYS
-                 ? 3
-               : l->resize.interp == TCONV_INTERP_BILINEAR ? 2
-                                                           : 1;
+      *reach = interp_reach (l->resize.interp);
       *num = l->resize.factor;
       break;
     case TCONV_LAYER_PIXEL_SHUFFLE:
@@ -312,7 +322,8 @@ tconv_graph_tiling (const TconvModel *model, int *halo, int *align)
       int reach, ln, ld;
       layer_geometry (&model->layers[i], &reach, &ln, &ld);
       if (model->layers[i].kind == TCONV_LAYER_ADD_UPSCALED_INPUT)
-        halo_px = MAX (halo_px, 3.0); /* a parallel branch: bicubic of the model input */
+        /* a parallel branch: the model input resized */
+        halo_px = MAX (halo_px, interp_reach (model->layers[i].resize.interp));
       halo_px += (double) reach * den / num; /* reach in this layer's pixels -> input pixels */
       if (ld > 1)
         {
@@ -327,6 +338,6 @@ tconv_graph_tiling (const TconvModel *model, int *halo, int *align)
       num /= g;
       den /= g;
     }
-  *halo = (int) ceil (halo_px) + 1;
+  *halo = (int) ceil (halo_px);
   *align = (int) MIN (need, 1 << 16);
 }

@@ -198,7 +198,8 @@ tconv_stream_forward (const TconvModel *model, int n, const TconvTensor *input,
   *output = (TconvTensor) { 1, last->out_c, last->out_h, last->out_w, NULL };
   const TconvPlanInput *g0 = tconv_plan_input (st[0].plan);
   first_in = tconv_block_alloc0 ((gsize) input->c * g0->ph * g0->pw + 256);
-  ok = first_in != NULL && tconv_tensor_alloc (output, "stream output", error);
+  /* every output pixel is written: each is a pixel of some output row of the last plan */
+  ok = first_in != NULL && tconv_tensor_alloc_uninit (output, "stream output", error);
   for (int j = 1; ok && j < n_stages; j++)
     {
       const TconvPlanInput *g = tconv_plan_input (st[j].plan);

@@ -202,8 +202,8 @@ tconv_block_cache_clear (void)
   g_mutex_unlock (&shared_lock);
 }
 
-gboolean
-tconv_tensor_alloc (TconvTensor *t, const char *what, GError **error)
+static gboolean
+tensor_alloc (TconvTensor *t, gboolean zero, const char *what, GError **error)
 {
   gsize numel;
 
@@ -211,7 +211,10 @@ tconv_tensor_alloc (TconvTensor *t, const char *what, GError **error)
   if (!tconv_checked_numel (t->n, t->c, t->h, t->w, what, &numel, error))
     return FALSE;
   /* TCONV_TENSOR_SLACK zeros after the data: vector kernels read past a row's end. */
-  t->data = tconv_block_alloc0 (numel + TCONV_TENSOR_SLACK);
+  t->data = zero ? tconv_block_alloc0 (numel + TCONV_TENSOR_SLACK)
+                 : tconv_block_alloc (numel + TCONV_TENSOR_SLACK);
+  if (t->data != NULL && !zero)
+    memset (t->data + numel, 0, TCONV_TENSOR_SLACK * sizeof (float));
   if (t->data == NULL)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY,
@@ -220,6 +223,18 @@ tconv_tensor_alloc (TconvTensor *t, const char *what, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+tconv_tensor_alloc (TconvTensor *t, const char *what, GError **error)
+{
+  return tensor_alloc (t, TRUE, what, error);
+}
+
+gboolean
+tconv_tensor_alloc_uninit (TconvTensor *t, const char *what, GError **error)
+{
+  return tensor_alloc (t, FALSE, what, error);
 }
 
 void

@@ -35,6 +35,9 @@ gboolean tconv_checked_numel (int n, int c, int h, int w, const char *what,
 
 /* Allocates t->data for the shape already in t (zero-filled, with TCONV_TENSOR_SLACK). */
 gboolean tconv_tensor_alloc (TconvTensor *t, const char *what, GError **error);
+/* The same with the data left as it is (the slack is zeroed): for an output that the
+ * caller writes in full, where zeroing it first costs a pass over memory. */
+gboolean tconv_tensor_alloc_uninit (TconvTensor *t, const char *what, GError **error);
 void     tconv_tensor_free  (TconvTensor *t);
 
 static inline gsize

@@ -123,8 +123,8 @@ check_tiling (TconvModel *m, int w, int h, int channels)
 static void
 test_tiled_equals_untiled (void)
 {
-  const char *names[] = { "tiny-x2", "mixed-x4", "tiny-rgb-x3", "keys-rgb-x3" };
-  const int   channels[][2] = { { 1, 4 }, { 1, 2 }, { 3, 4 }, { 3, 4 } };
+  const char *names[] = { "tiny-x2", "mixed-x4", "tiny-rgb-x3", "keys-rgb-x3", "tiny-rc-x2" };
+  const int   channels[][2] = { { 1, 4 }, { 1, 2 }, { 3, 4 }, { 3, 4 }, { 1, 3 } };
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     for (int c = 0; c < 2; c++)
