@@ -377,7 +377,7 @@ eval_image (const TconvModel *model, int scale, const char *path, const TconvRun
       TconvImageInfo info = { lr.w, lr.h, 1 };
       sr = (TconvTensor) { 1, 1, hr.h, hr.w, NULL };
       ok = tconv_tensor_alloc (&sr, "result", error)
-           && tconv_engine_run_pixels (model, &info, lr.data, sr.data, opts, error);
+           && tconv_engine_run_pixels_direct (model, &info, lr.data, sr.data, opts, error);
     }
   ok = ok && tconv_psnr_y (&sr, &hr, scale, psnr, error) && tconv_ssim_y (&sr, &hr, scale, ssim, error);
   tconv_tensor_free (&hr);

@@ -503,10 +503,9 @@ write_pixels (gpointer data, int x, int y, int w, int h, const float *src, GErro
   return TRUE;
 }
 
-gboolean
-tconv_engine_run_pixels (const TconvModel *model, const TconvImageInfo *info,
-                         const float *input, float *output, const TconvRunOptions *options,
-                         GError **error)
+static gboolean
+run_pixels (const TconvModel *model, const TconvImageInfo *info, const float *input,
+            float *output, gboolean staged, const TconvRunOptions *options, GError **error)
 {
   int   ow, oh;
   gsize n;
@@ -515,8 +514,8 @@ tconv_engine_run_pixels (const TconvModel *model, const TconvImageInfo *info,
       || !tconv_checked_numel (1, info->channels, oh, ow, "output image", &n, error))
     return FALSE;
 
-  /* Staged, so a failure or cancel never leaves a half-written output. */
-  Pixels p = { input, tconv_block_alloc (n), info->width, ow, info->channels };
+  /* Staged, a failure or cancel never leaves a half-written output. */
+  Pixels p = { input, staged ? tconv_block_alloc (n) : output, info->width, ow, info->channels };
   if (p.out == NULL)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY,
@@ -524,8 +523,25 @@ tconv_engine_run_pixels (const TconvModel *model, const TconvImageInfo *info,
       return FALSE;
     }
   gboolean ok = tconv_engine_run (model, info, read_pixels, &p, write_pixels, &p, options, error);
-  if (ok)
+  if (ok && staged)
     memcpy (output, p.out, n * sizeof (float));
-  tconv_block_free (p.out); /* kept for the next call: faulting 4 bytes a pixel in is slow */
+  if (staged)
+    tconv_block_free (p.out); /* kept for the next call: faulting 4 bytes a pixel in is slow */
   return ok;
+}
+
+gboolean
+tconv_engine_run_pixels (const TconvModel *model, const TconvImageInfo *info,
+                         const float *input, float *output, const TconvRunOptions *options,
+                         GError **error)
+{
+  return run_pixels (model, info, input, output, TRUE, options, error);
+}
+
+gboolean
+tconv_engine_run_pixels_direct (const TconvModel *model, const TconvImageInfo *info,
+                                const float *input, float *output,
+                                const TconvRunOptions *options, GError **error)
+{
+  return run_pixels (model, info, input, output, FALSE, options, error);
 }

@@ -53,6 +53,12 @@ gboolean tconv_engine_run (const TconvModel *model, const TconvImageInfo *info,
 gboolean tconv_engine_run_pixels (const TconvModel *model, const TconvImageInfo *info,
                                   const float *input, float *output,
                                   const TconvRunOptions *options, GError **error);
+/* The same, with tiles written straight into `output`, which holds partial results after
+ * a failure: for a buffer the caller made for this run and drops when it fails (saves
+ * a copy of the whole output). */
+gboolean tconv_engine_run_pixels_direct (const TconvModel *model, const TconvImageInfo *info,
+                                         const float *input, float *output,
+                                         const TconvRunOptions *options, GError **error);
 
 /* BT.601 as the SRCNN/FSRCNN papers (MATLAB rgb2ycbcr on [0, 1] values). */
 void tconv_rgb_to_ycbcr (const float rgb[3], float ycbcr[3]);

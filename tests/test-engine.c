@@ -219,6 +219,12 @@ test_progress_and_cancel (void)
 
   g_assert_true (tconv_engine_run_pixels (m, &info, in, out, &o, &error));
   g_assert_cmpfloat (p.last, ==, 1.0);
+  /* unstaged, the same pixels */
+  float *direct = g_new (float, n);
+  p = (Progress) { 0 };
+  g_assert_true (tconv_engine_run_pixels_direct (m, &info, in, direct, &o, &error));
+  g_assert_cmpmem (direct, n * sizeof (float), out, n * sizeof (float));
+  g_free (direct);
 
   for (gsize i = 0; i < n; i++)
     out[i] = -7.0f;

@@ -59,7 +59,7 @@ compute (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
     {
       j->scale = m->scale;
       j->output = g_new (float, (gsize) j->out_w * j->out_h * 4);
-      if (tconv_engine_run_pixels (m, &info, j->input, j->output, &options, &error)
+      if (tconv_engine_run_pixels_direct (m, &info, j->input, j->output, &options, &error)
           && tconv_checkerboard_index (m, &flat, &ramp, &error))
         j->index = MAX (flat, ramp);
     }
