@@ -149,15 +149,15 @@ split_pixels (const TconvModel *model, const float *pixels, int ch, TconvTensor 
   const int   net_c = net->c, gray = ch <= 2, has_alpha = ch == 2 || ch == 4;
   float      *n0 = net->data;
 
-  if (model->color == TCONV_COLOR_ALL)
-    for (int c = 0; c < net_c; c++)
+  if (model->color == TCONV_COLOR_ALL || (!gray && model->color != TCONV_COLOR_Y))
+    for (int c = 0; c < net_c; c++) /* the model's channels are the image's first ones */
       for (gsize i = 0; i < plane; i++)
         n0[c * plane + i] = pixels[i * ch + c];
   else if (gray) /* gray is its own Y; an rgb model sees it on all three channels */
     for (int c = 0; c < net_c; c++)
       for (gsize i = 0; i < plane; i++)
         n0[c * plane + i] = pixels[i * ch];
-  else if (model->color == TCONV_COLOR_Y)
+  else
     for (gsize i = 0; i < plane; i++)
       {
         float ycc[3];
@@ -166,10 +166,6 @@ split_pixels (const TconvModel *model, const float *pixels, int ch, TconvTensor 
         side->data[i] = ycc[1];
         side->data[plane + i] = ycc[2];
       }
-  else
-    for (int c = 0; c < 3; c++)
-      for (gsize i = 0; i < plane; i++)
-        n0[c * plane + i] = pixels[i * ch + c];
   if (has_alpha && side->c)
     for (gsize i = 0; i < plane; i++)
       side->data[(side->c - 1) * plane + i] = pixels[i * ch + ch - 1];

@@ -19,17 +19,20 @@ import models  # noqa: E402
 import tconv_export  # noqa: E402
 from train import DATASETS, evaluate  # noqa: E402
 
-# run folder -> (shipped name, kind, scale, kernel)
+# run folder -> (shipped name, kind, scale, kernel, residual)
 SHIPPED = {
-    "x2-d": ("fsrcnn-x2", "transposed", 2, 9),  # from scratch (third session)
-    "x3-f": ("fsrcnn-x3", "transposed", 3, 9),  # fine-tuned from x2-d
-    "x4-d": ("fsrcnn-x4", "transposed", 4, 9),
-    "even-x2": ("fsrcnn-k8-x2", "transposed", 2, 8),  # first session's trunks
-    "even-x4": ("fsrcnn-k8-x4", "transposed", 4, 8),
-    "rc-x2-d": ("fsrcnn-rc-x2", "resize-conv", 2, 9),  # new heads on x2-d, x3-d, x4-d
-    "rc-x3-d": ("fsrcnn-rc-x3", "resize-conv", 3, 9),
-    "rc-x4-d": ("fsrcnn-rc-x4", "resize-conv", 4, 9),
+    "x2-d": ("fsrcnn-x2", "transposed", 2, 9, "bicubic"),  # from scratch (third session)
+    "x3-f": ("fsrcnn-x3", "transposed", 3, 9, "bicubic"),  # fine-tuned from x2-d
+    "x4-d": ("fsrcnn-x4", "transposed", 4, 9, "bicubic"),
+    "even-x2": ("fsrcnn-k8-x2", "transposed", 2, 8, "bicubic"),  # first session's trunks
+    "even-x4": ("fsrcnn-k8-x4", "transposed", 4, 8, "bicubic"),
+    # resize+conv: heads on x2-d, x3-d, x4-d, then moved to the ramp-exact residual
+    "rc-x2-k": ("fsrcnn-rc-x2", "resize-conv", 2, 9, "keys"),
+    "rc-x3-k": ("fsrcnn-rc-x3", "resize-conv", 3, 9, "keys"),
+    "rc-x4-k": ("fsrcnn-rc-x4", "resize-conv", 4, 9, "keys"),
 }
+RESIDUAL_TEXT = {"bicubic": "a global bicubic residual (PyTorch's, a = -0.75)",
+                 "keys": "a global cubic residual (Keys, a = -0.5: exact on ramps)"}
 
 
 def main():
@@ -38,19 +41,19 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     torch.set_num_threads(2)
     only = set(sys.argv[2:])
-    for run, (name, kind, scale, kernel) in SHIPPED.items():
+    for run, (name, kind, scale, kernel, residual) in SHIPPED.items():
         if only and name not in only:
             continue
         path = os.path.join(runs, run, "model.pt")
         if not os.path.exists(path):
             print(f"{run}: not trained yet, skipped")
             continue
-        model = models.build(kind, scale, kernel)
+        model = models.build(kind, scale, kernel, residual)
         model.load_state_dict(torch.load(path))
         model.eval()
         psnr = {s: round(evaluate(model, scale, os.path.join(DATASETS, "test", s)), 3)
                 for s in ("Set5", "Set14")}
-        description = ("FSRCNN(56,12,4) with a global bicubic residual; "
+        description = (f"FSRCNN(56,12,4) with {RESIDUAL_TEXT[residual]}; "
                        + (f"{kernel}x{kernel} transposed convolution, stride {scale}"
                           if kind == "transposed" else
                           f"nearest resize x{scale} then a {kernel}x{kernel} convolution "
