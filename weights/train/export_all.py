@@ -22,7 +22,7 @@ from train import DATASETS, evaluate  # noqa: E402
 # run folder -> (shipped name, kind, scale, kernel, residual)
 SHIPPED = {
     "x2-d": ("fsrcnn-x2", "transposed", 2, 9, "bicubic"),  # from scratch (third session)
-    "x3-f": ("fsrcnn-x3", "transposed", 3, 9, "bicubic"),  # fine-tuned from x2-d
+    "x3-g": ("fsrcnn-x3", "transposed", 3, 9, "bicubic"),  # fine-tuned from x2-d
     "x4-d": ("fsrcnn-x4", "transposed", 4, 9, "bicubic"),
     "even-x2": ("fsrcnn-k8-x2", "transposed", 2, 8, "bicubic"),  # first session's trunks
     "even-x4": ("fsrcnn-k8-x4", "transposed", 4, 8, "bicubic"),
