@@ -24,8 +24,8 @@ SHIPPED = {
     "x2-d": ("fsrcnn-x2", "transposed", 2, 9, "bicubic"),  # from scratch (third session)
     "x3-g": ("fsrcnn-x3", "transposed", 3, 9, "bicubic"),  # fine-tuned from x2-d
     "x4-d": ("fsrcnn-x4", "transposed", 4, 9, "bicubic"),
-    "even-x2": ("fsrcnn-k8-x2", "transposed", 2, 8, "bicubic"),  # first session's trunks
-    "even-x4": ("fsrcnn-k8-x4", "transposed", 4, 8, "bicubic"),
+    "k8-x2-d": ("fsrcnn-k8-x2", "transposed", 2, 8, "bicubic"),  # new heads on x2-d, x4-d
+    "k8-x4-d": ("fsrcnn-k8-x4", "transposed", 4, 8, "bicubic"),
     # resize+conv: heads on x2-d, x3-d, x4-d, then moved to the ramp-exact residual
     "rc-x2-k": ("fsrcnn-rc-x2", "resize-conv", 2, 9, "keys"),
     "rc-x3-k": ("fsrcnn-rc-x3", "resize-conv", 3, 9, "keys"),
