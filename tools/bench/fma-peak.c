@@ -23,7 +23,8 @@
 #define SET1 _mm256_set1_ps
 #define FIRST(v) _mm256_cvtss_f32 (v)
 #endif
-#define STEPS 20000000L
+#define STEPS 10000000L /* per round: about 40 ms at this machine's peak */
+#define ROUNDS 10
 
 static gpointer
 spin (gpointer data)
@@ -48,15 +49,21 @@ main (int argc, char **argv)
   int       threads = argc > 1 ? atoi (argv[1]) : 2;
   GThread **t = g_new (GThread *, threads);
   float    *sink = g_new (float, threads);
-  gint64    t0 = g_get_monotonic_time ();
+  double    best = 0.0;
 
-  for (int i = 0; i < threads; i++)
-    t[i] = g_thread_new ("fma", spin, &sink[i]);
-  for (int i = 0; i < threads; i++)
-    g_thread_join (t[i]);
-  double s = (g_get_monotonic_time () - t0) / 1e6;
-  printf ("%s %.1f\n", G_STRINGIFY (ISA_NAME),
-          2.0 * LANES * ACC * (double) STEPS * threads / s / 1e9);
+  /* The best of several short rounds: on a shared VM a round that another guest slows
+   * down says nothing about the machine, and the best one is the peak to be held to. */
+  for (int r = 0; r < ROUNDS; r++)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      for (int i = 0; i < threads; i++)
+        t[i] = g_thread_new ("fma", spin, &sink[i]);
+      for (int i = 0; i < threads; i++)
+        g_thread_join (t[i]);
+      double s = (g_get_monotonic_time () - t0) / 1e6;
+      best = MAX (best, 2.0 * LANES * ACC * (double) STEPS * threads / s / 1e9);
+    }
+  printf ("%s %.1f\n", G_STRINGIFY (ISA_NAME), best);
   g_free (t);
   g_free (sink);
   return 0;
