@@ -108,10 +108,6 @@ get_tensor (Ctx *ctx, JsonObject *o, const char *key, gboolean required, int dim
 static gboolean
 get_interp (Ctx *ctx, JsonObject *o, int def, TconvInterp *interp, GError **error)
 {
-  static const char *const names[] = { [TCONV_INTERP_NEAREST] = "nearest",
-                                       [TCONV_INTERP_BILINEAR] = "bilinear",
-                                       [TCONV_INTERP_BICUBIC] = "bicubic",
-                                       [TCONV_INTERP_KEYS] = "keys" };
   const char *mode = get_string (o, "mode");
 
   if (!mode && def >= 0)
@@ -119,8 +115,8 @@ get_interp (Ctx *ctx, JsonObject *o, int def, TconvInterp *interp, GError **erro
       *interp = (TconvInterp) def;
       return TRUE;
     }
-  for (guint i = 0; mode && i < G_N_ELEMENTS (names); i++)
-    if (g_str_equal (mode, names[i]))
+  for (int i = 0; mode && i <= TCONV_INTERP_KEYS; i++)
+    if (g_str_equal (mode, tconv_interp_name ((TconvInterp) i)))
       {
         *interp = (TconvInterp) i;
         return TRUE;

@@ -66,6 +66,7 @@ const char *
 tconv_interp_name (TconvInterp interp)
 {
   static const char *names[] = { "nearest", "bilinear", "bicubic", "keys" };
+  G_STATIC_ASSERT (G_N_ELEMENTS (names) == TCONV_INTERP_KEYS + 1);
   return names[interp];
 }
 

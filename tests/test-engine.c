@@ -242,14 +242,20 @@ test_progress_and_cancel (void)
 /* ---- hostile model files ----------------------------------------------------------- */
 
 static GBytes *
-fixture_bytes (void)
+fixture_file_bytes (const char *name)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("TCONV_TEST_DATA"), "models",
-                                            "tiny-x2.safetensors", NULL);
+  g_autofree char *file = g_strconcat (name, ".safetensors", NULL);
+  g_autofree char *path = g_build_filename (g_getenv ("TCONV_TEST_DATA"), "models", file, NULL);
   char  *data;
   gsize  len;
   g_assert_true (g_file_get_contents (path, &data, &len, NULL));
   return g_bytes_new_take (data, len);
+}
+
+static GBytes *
+fixture_bytes (void)
+{
+  return fixture_file_bytes ("tiny-x2");
 }
 
 static void
@@ -263,11 +269,11 @@ expect_load_error (const guint8 *bytes, gsize len, const char *needle)
     g_error ("message \"%s\" does not mention \"%s\"", error->message, needle);
 }
 
-/* The fixture with its header's text edited: `from` replaced by `to` (once). */
+/* A fixture with its header's text edited: `from` replaced by `to` (once). */
 static void
-expect_header_edit_error (const char *from, const char *to, const char *needle)
+expect_edit_error_in (const char *fixture, const char *from, const char *to, const char *needle)
 {
-  g_autoptr (GBytes) b = fixture_bytes ();
+  g_autoptr (GBytes) b = fixture_file_bytes (fixture);
   gsize         len;
   const guint8 *d = g_bytes_get_data (b, &len);
   guint64       hlen;
@@ -285,6 +291,12 @@ expect_header_edit_error (const char *from, const char *to, const char *needle)
   g_byte_array_append (out, (const guint8 *) h->str, h->len);
   g_byte_array_append (out, d + 8 + hlen, len - 8 - hlen);
   expect_load_error (out->data, out->len, needle);
+}
+
+static void
+expect_header_edit_error (const char *from, const char *to, const char *needle)
+{
+  expect_edit_error_in ("tiny-x2", from, to, needle);
 }
 
 static void
@@ -317,6 +329,8 @@ test_hostile_files (void)
   expect_header_edit_error ("\\\"op\\\":\\\"conv2d\\\"", "\\\"op\\\":\\\"conv3d\\\"",
                             "unknown op");
   expect_header_edit_error ("\\\"stride\\\":[1,1]", "\\\"stride\\\":[0,1]", "stride");
+  expect_edit_error_in ("keys-rgb-x3", "\\\"mode\\\":\\\"keys\\\"", "\\\"mode\\\":\\\"lanczos\\\"",
+                        "\"mode\" must be nearest, bilinear, bicubic or keys");
   expect_header_edit_error ("\"tconv\":", "\"other\":", "not a tconv model");
   expect_header_edit_error ("{", "{\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],",
                             "nested too deeply");
