@@ -510,7 +510,7 @@ run_pixels (const TconvModel *model, const TconvImageInfo *info, const float *in
       || !tconv_checked_numel (1, info->channels, oh, ow, "output image", &n, error))
     return FALSE;
 
-  /* Staged, a failure or cancel never leaves a half-written output. */
+  /* Staged, so that a failure or cancel never leaves a half-written output. */
   Pixels p = { input, staged ? tconv_block_alloc (n) : output, info->width, ow, info->channels };
   if (p.out == NULL)
     {

@@ -121,7 +121,9 @@ get_interp (Ctx *ctx, JsonObject *o, int def, TconvInterp *interp, GError **erro
         *interp = (TconvInterp) i;
         return TRUE;
       }
-  LAYER_FAIL (ctx, "\"mode\" must be nearest, bilinear, bicubic or keys");
+  LAYER_FAIL (ctx, "\"mode\" must be %s, %s, %s or %s", tconv_interp_name (TCONV_INTERP_NEAREST),
+              tconv_interp_name (TCONV_INTERP_BILINEAR), tconv_interp_name (TCONV_INTERP_BICUBIC),
+              tconv_interp_name (TCONV_INTERP_KEYS));
 }
 
 static TconvTensor
