@@ -7,6 +7,7 @@
 #include "artifacts.h"
 #include "graph.h"
 #include "image-io.h"
+#include "jpeg-degrade.h"
 #include "imresize.h"
 #include "model-file.h"
 #include "safetensors.h"
@@ -353,6 +354,44 @@ load_y (const char *path, int scale, TconvTensor *y, GError **error)
   return ok;
 }
 
+/* The image's R'G'B' planes [1, 3, H, W] in [0, 1] (gray images repeated in all three),
+ * modcropped to a multiple of scale. */
+static gboolean
+load_rgb (const char *path, int scale, TconvTensor *rgb, GError **error)
+{
+  TconvImage img;
+  if (!tconv_image_load (path, &img, error))
+    return FALSE;
+  int         w = img.width - img.width % scale, h = img.height - img.height % scale;
+  const Babl *fmt = babl_format_with_space ("R'G'B' float", gegl_buffer_get_format (img.buffer));
+  float      *px = g_new (float, (gsize) w * h * 3);
+  gsize       plane = (gsize) w * h;
+  gboolean    ok;
+
+  gegl_buffer_get (img.buffer, GEGL_RECTANGLE (0, 0, w, h), 1.0, fmt, px, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
+  *rgb = (TconvTensor) { 1, 3, h, w, NULL };
+  ok = tconv_tensor_alloc (rgb, "image", error);
+  for (gsize i = 0; ok && i < plane; i++)
+    for (int c = 0; c < 3; c++)
+      rgb->data[c * plane + i] = px[3 * i + c];
+  g_free (px);
+  tconv_image_clear (&img);
+  return ok;
+}
+
+static gboolean
+y_of_rgb (const TconvTensor *rgb, TconvTensor *y, GError **error)
+{
+  gsize plane = (gsize) rgb->h * rgb->w;
+  *y = (TconvTensor) { 1, 1, rgb->h, rgb->w, NULL };
+  if (!tconv_tensor_alloc (y, "Y plane", error))
+    return FALSE;
+  for (gsize i = 0; i < plane; i++)
+    y->data[i] = tconv_rgb_to_y (rgb->data[i], rgb->data[plane + i], rgb->data[2 * plane + i]);
+  return TRUE;
+}
+
 static gboolean
 imresize_new (const TconvTensor *in, double scale, TconvTensor *out, GError **error)
 {
@@ -363,12 +402,33 @@ imresize_new (const TconvTensor *in, double scale, TconvTensor *out, GError **er
          && tconv_imresize (in, scale, out, error);
 }
 
+/* HR Y and the low-resolution Y input of the protocol: the SRCNN one (the HR's Y, gray
+ * images' gray value, downscaled in float) when jpeg_quality is 0, else the photo one (the
+ * RGB image downscaled, JPEG at that quality, the decoded image's Y), as
+ * weights/train/degrade.py makes them. */
 static gboolean
-eval_image (const TconvModel *model, int scale, const char *path, const TconvRunOptions *opts,
-            double *psnr, double *ssim, GError **error)
+protocol_pair (const char *path, int scale, int jpeg_quality, TconvTensor *hr, TconvTensor *lr,
+               GError **error)
+{
+  TconvTensor rgb = { 0 }, small = { 0 };
+  gboolean    ok;
+
+  if (jpeg_quality == 0)
+    return load_y (path, scale, hr, error) && imresize_new (hr, 1.0 / scale, lr, error);
+  ok = load_rgb (path, scale, &rgb, error) && y_of_rgb (&rgb, hr, error)
+       && imresize_new (&rgb, 1.0 / scale, &small, error)
+       && tconv_jpeg_roundtrip_y (&small, jpeg_quality, lr, error);
+  tconv_tensor_free (&rgb);
+  tconv_tensor_free (&small);
+  return ok;
+}
+
+static gboolean
+eval_image (const TconvModel *model, int scale, int jpeg_quality, const char *path,
+            const TconvRunOptions *opts, double *psnr, double *ssim, GError **error)
 {
   TconvTensor hr = { 0 }, lr = { 0 }, sr = { 0 };
-  gboolean    ok = load_y (path, scale, &hr, error) && imresize_new (&hr, 1.0 / scale, &lr, error);
+  gboolean    ok = protocol_pair (path, scale, jpeg_quality, &hr, &lr, error);
 
   if (ok && model == NULL)
     ok = imresize_new (&lr, scale, &sr, error); /* the bicubic baseline */
@@ -400,11 +460,24 @@ cmd_eval (int argc, char **argv, GError **error)
   g_autoptr (TconvModel) model = NULL;
   Flags  f;
   double sum_psnr = 0, sum_ssim = 0;
-  int    n = 0;
+  int    n = 0, jpeg_quality = 0;
+  GOptionEntry protocol[] = {
+    { "jpeg", 0, 0, G_OPTION_ARG_INT, &jpeg_quality,
+      "Photo protocol: the low-resolution image is saved as JPEG at quality Q (4:2:0) first",
+      "Q" },
+    { NULL }
+  };
 
   flags_init (&f);
+  g_option_context_add_main_entries (ctx, protocol, NULL);
   if (!parse (ctx, flag_entries (&f, TRUE), &argc, &argv, error) || !flags_resolve (&f, error))
     return FALSE;
+  if (jpeg_quality < 0 || jpeg_quality > 100)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "--jpeg takes a quality from 1 to 100, got %d", jpeg_quality);
+      return FALSE;
+    }
   if (argc < 2)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
@@ -439,7 +512,7 @@ cmd_eval (int argc, char **argv, GError **error)
       for (guint i = 0; i < files->len; i++)
         {
           double psnr, ssim;
-          if (!eval_image (model, scale, files->pdata[i], &opts, &psnr, &ssim, error))
+          if (!eval_image (model, scale, jpeg_quality, files->pdata[i], &opts, &psnr, &ssim, error))
             return FALSE;
           printf ("%s PSNR=%.2f SSIM=%.4f\n", (char *) files->pdata[i], psnr, ssim);
           sum_psnr += psnr;

@@ -9,9 +9,11 @@ automatically), validation PSNR on Set5 printed with the loss.  --init copies th
 trunk (and the head when shapes match) from another run, FSRCNN's fine-tuning trick.
 """
 import argparse
+import json
 import math
 import os
 import random
+import struct
 import sys
 import time
 
@@ -21,6 +23,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models  # noqa: E402
+import degrade  # noqa: E402
 from sr_data import image_paths, imresize, load_y, modcrop, psnr_y  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -69,18 +72,60 @@ class PatchSampler:
         return torch.from_numpy(lrs), torch.from_numpy(hrs)
 
 
-def evaluate(model, scale, folder):
-    """Mean Y-PSNR of the standard protocol over a folder (float LR, 8-bit output)."""
+_VAL_CACHE = {}
+
+
+def val_pairs(folder, scale, quality):
+    """(LR, HR) Y pairs of a folder: the SRCNN protocol (quality None) or its JPEG variant
+    (RGB downscale, JPEG at `quality`, Y of the decoded image), as `tconv eval --jpeg`."""
+    key = (folder, scale, quality)
+    if key not in _VAL_CACHE:
+        pairs = []
+        for path in image_paths(folder):
+            if quality is None:
+                hr = modcrop(load_y(path), scale)
+                pairs.append((imresize(hr, 1.0 / scale), hr))
+                continue
+            rgb = degrade.load_rgb(path)
+            rgb = np.stack([modcrop(rgb[..., c], scale) for c in range(3)], axis=-1)
+            pairs.append((degrade.lr_of(rgb, scale, quality), degrade.y_of(rgb)))
+        _VAL_CACHE[key] = pairs
+    return _VAL_CACHE[key]
+
+
+def evaluate(model, scale, folder, quality=None):
+    """Mean Y-PSNR over a folder (8-bit output, `scale` px shaved)."""
     model.eval()
     scores = []
     with torch.no_grad():
-        for path in image_paths(folder):
-            hr = modcrop(load_y(path), scale)
-            lr = imresize(hr, 1.0 / scale)
+        for lr, hr in val_pairs(folder, scale, quality):
             sr = model(torch.from_numpy(lr.astype(np.float32))[None, None])[0, 0].double().numpy()
             scores.append(psnr_y(sr, hr, scale))
     model.train()
     return float(np.mean(scores))
+
+
+def load_model_file(model, path):
+    """Weights from a tconv model file (.safetensors), in the order of the module's
+    parameters: the exporter writes them in layer order, with the same shapes."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    n = struct.unpack("<Q", blob[:8])[0]
+    header = json.loads(blob[8:8 + n])
+    graph = json.loads(header["__metadata__"]["tconv"])
+    names = [layer[k] for layer in graph["layers"] for k in ("weight", "bias") if k in layer]
+    own = model.state_dict()
+    keys = [k for k in own if not k.endswith("pick")]
+    if len(keys) != len(names):
+        sys.exit(f"{path}: {len(names)} tensors, the model has {len(keys)}")
+    for key, name in zip(keys, names):
+        info = header[name]
+        a, b = info["data_offsets"]
+        t = torch.from_numpy(np.frombuffer(blob[8 + n + a:8 + n + b], dtype="<f4").copy())
+        if list(own[key].shape) != info["shape"]:
+            sys.exit(f"{path}: tensor {name} is {info['shape']}, {key} is {list(own[key].shape)}")
+        own[key] = t.reshape(info["shape"])
+    model.load_state_dict(own)
 
 
 def main():
@@ -105,6 +150,13 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--init", help="run folder whose weights start this run (fine-tuning)")
+    ap.add_argument("--init-file", help="a tconv model file whose weights start this run")
+    ap.add_argument("--degradation", choices=["clean", "photo"], default="clean",
+                    help="clean: the SRCNN protocol; photo: JPEG-degraded LR (degrade.PhotoMix)")
+    ap.add_argument("--clean-share", type=float, default=0.3, help="photo: share of clean copies")
+    ap.add_argument("--jpeg-q", default="45,95", help="photo: JPEG quality range")
+    ap.add_argument("--mild", type=float, default=0.15, help="photo: share blurred or noisy")
+    ap.add_argument("--copies", type=int, default=4, help="photo: degraded copies per image")
     ap.add_argument("--ckpt-every", type=int, default=1000)
     ap.add_argument("--downscales", default="1.0,0.8,0.6", help="extra downscaled copies of each image")
     ap.add_argument("--train", default="train/T91,train/BSD200")
@@ -131,6 +183,9 @@ def main():
         opt.load_state_dict(ck["opt"])
         start = ck["iter"]
         print(f"resumed at iteration {start}", flush=True)
+    elif a.init_file:
+        load_model_file(model, a.init_file)
+        print(f"initialised from {a.init_file}", flush=True)
     elif a.init:
         src = torch.load(os.path.join(a.init, "model.pt"))
         own = model.state_dict()
@@ -141,7 +196,14 @@ def main():
     print(f"{a.kind} x{a.scale} k{a.kernel}: {models.param_count(model)} parameters", flush=True)
 
     folders = [os.path.join(DATASETS, f) for f in a.train.split(",")]
-    pairs = load_pairs(folders, a.scale, [float(f) for f in a.downscales.split(",")])
+    downscales = [float(f) for f in a.downscales.split(",")]
+    if a.degradation == "photo":
+        qmin, qmax = (int(q) for q in a.jpeg_q.split(","))
+        mix = degrade.PhotoMix(a.clean_share, qmin, qmax, a.mild, np.random.default_rng(a.seed))
+        paths = [p for f in folders for p in image_paths(f)]
+        pairs = degrade.hr_pairs(paths, a.scale, downscales, mix, a.copies)
+    else:
+        pairs = load_pairs(folders, a.scale, downscales)
     # Each run gets its own stream, and a resumed run does not replay the patches it saw.
     sampler = PatchSampler(pairs, a.scale, a.lr_patch, seed=a.seed * 1000003 + start)
     val = os.path.join(DATASETS, a.val)
@@ -161,8 +223,12 @@ def main():
         done = it + 1
         if done % a.ckpt_every == 0 or done == a.iters or done == a.stop_at:
             psnr = evaluate(model, a.scale, val)
+            jpeg = ""
+            if a.degradation == "photo":
+                jpeg = " q75 {:.3f} q90 {:.3f}".format(*(evaluate(model, a.scale, val, q)
+                                                         for q in (75, 90)))
             print(f"iter {done}/{a.iters} loss {running / a.ckpt_every:.5f} lr {lr_now:.2e} "
-                  f"val-PSNR {psnr:.3f} ({time.time() - t0:.0f}s)", flush=True)
+                  f"val-PSNR {psnr:.3f}{jpeg} ({time.time() - t0:.0f}s)", flush=True)
             running = 0.0
             tmp = ckpt_path + ".tmp"
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "iter": done}, tmp)
