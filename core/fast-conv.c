@@ -153,16 +153,47 @@ typedef struct
   int                n_slopes;
 } Weights;
 
+/* The distinct tap offsets (minus `shift`) of channels [0, n), numbered in first-seen
+ * order, through a slot per offset of their range: large kernels give a block thousands
+ * of taps, so searching a list of them would be quadratic. */
+typedef struct
+{
+  int  lo, n;
+  int *slot; /* [offset - lo]: the tap's number, or -1 */
+} TapIndex;
+
+static int
+tap_index_build (TapIndex *idx, const Channel *ch, int n, int shift, int *off)
+{
+  int lo = G_MAXINT, hi = G_MININT, count = 0;
+  for (int j = 0; j < n; j++)
+    for (int t = 0; t < ch[j].ntaps; t++)
+      lo = MIN (lo, ch[j].off[t] - shift), hi = MAX (hi, ch[j].off[t] - shift);
+  idx->lo = lo;
+  idx->n = hi >= lo ? hi - lo + 1 : 0;
+  idx->slot = g_new (int, MAX (idx->n, 1));
+  memset (idx->slot, 0xff, (gsize) MAX (idx->n, 1) * sizeof (int));
+  for (int j = 0; j < n; j++)
+    for (int t = 0; t < ch[j].ntaps; t++)
+      {
+        int *slot = &idx->slot[ch[j].off[t] - shift - lo];
+        if (*slot < 0)
+          {
+            if (off)
+              off[count] = ch[j].off[t] - shift;
+            *slot = count++;
+          }
+      }
+  return count;
+}
+
 /* Distinct tap offsets of channels [0, n): the taps a block of them must run. */
 static int
 union_taps (const Channel *ch, int n)
 {
-  GHashTable *seen = g_hash_table_new (NULL, NULL);
-  for (int j = 0; j < n; j++)
-    for (int t = 0; t < ch[j].ntaps; t++)
-      g_hash_table_add (seen, GINT_TO_POINTER (ch[j].off[t] + 1));
-  int count = g_hash_table_size (seen);
-  g_hash_table_destroy (seen);
+  TapIndex idx;
+  int      count = tap_index_build (&idx, ch, n, 0, NULL);
+  g_free (idx.slot);
   return count;
 }
 
@@ -240,16 +271,9 @@ plan_new (const Isa *isa, const Channel *ch, int n, const Weights *wt, int cin,
       for (int j = 0; j < cob; j++)
         bound += c[j].ntaps;
       /* the block's taps: every offset some channel of it reads */
-      int *off = g_new (int, bound);
-      for (int j = 0; j < cob; j++)
-        for (int t = 0; t < c[j].ntaps; t++)
-          {
-            int u = 0;
-            while (u < ntaps && off[u] != c[j].off[t] - shift)
-              u++;
-            if (u == ntaps)
-              off[ntaps++] = c[j].off[t] - shift;
-          }
+      int     *off = g_new (int, bound);
+      TapIndex taps;
+      ntaps = tap_index_build (&taps, c, cob, shift, off);
       float *w = g_new0 (float, (gsize) cin * MAX (ntaps, 1) * ocb + 2 * ocb);
       float *bias = w + (gsize) cin * MAX (ntaps, 1) * ocb, *slope = bias + ocb;
       TconvKernelArgs *a = &plan->args[b];
@@ -257,9 +281,7 @@ plan_new (const Isa *isa, const Channel *ch, int n, const Weights *wt, int cin,
         {
           for (int t = 0; t < c[j].ntaps; t++)
             {
-              int u = 0;
-              while (off[u] != c[j].off[t] - shift)
-                u++;
+              int u = taps.slot[c[j].off[t] - shift - taps.lo];
               for (int ci = 0; ci < cin; ci++)
                 w[((gsize) ci * ntaps + u) * ocb + j] =
                   wt->at (wt->w, wt->ci0 + ci, c[j].co, c[j].ky[t], c[j].kx[t]);
@@ -276,6 +298,7 @@ plan_new (const Isa *isa, const Channel *ch, int n, const Weights *wt, int cin,
           plan->rows = MAX (plan->rows, c[j].rows);
           max_width = MAX (max_width, c[j].cols);
         }
+      g_free (taps.slot);
       plan->tap_row[b] = g_new (int, MAX (ntaps, 1));
       for (int t = 0; t < ntaps; t++)
         plan->tap_row[b][t] = off[t] >= 0 ? off[t] / pw : -((-off[t] + pw - 1) / pw);
