@@ -558,15 +558,16 @@ typedef struct
   const char *name;
   gboolean (*run) (int argc, char **argv, GError **error);
   const char *summary;
+  gboolean    images; /* reads or writes image files: needs GEGL (and babl's ~360 MB of tables) */
 } Command;
 
 static const Command COMMANDS[] = {
-  { "upscale", cmd_upscale, "IN OUT [options]        upscale an image" },
-  { "forward", cmd_forward, "MODEL IN OUT            run the raw graph on a tensor file" },
-  { "info", cmd_info, "MODEL                      describe a model" },
-  { "models", cmd_models, "                         list installed models" },
-  { "eval", cmd_eval, "--model M --scale S DIR... PSNR/SSIM, SRCNN protocol" },
-  { "artifacts", cmd_artifacts, "[--model M | kernel flags] checkerboard index" },
+  { "upscale", cmd_upscale, "IN OUT [options]        upscale an image", TRUE },
+  { "forward", cmd_forward, "MODEL IN OUT            run the raw graph on a tensor file", FALSE },
+  { "info", cmd_info, "MODEL                      describe a model", FALSE },
+  { "models", cmd_models, "                         list installed models", FALSE },
+  { "eval", cmd_eval, "--model M --scale S DIR... PSNR/SSIM, SRCNN or JPEG protocol", TRUE },
+  { "artifacts", cmd_artifacts, "[--model M | kernel flags] checkerboard index", FALSE },
 };
 
 /* GEGL's loaders warn on stderr about files they cannot read; tconv reports those
@@ -597,14 +598,18 @@ main (int argc, char **argv)
     }
   if (!g_getenv ("TCONV_VERBOSE"))
     g_log_set_default_handler (quiet_log, NULL);
-  gegl_init (NULL, NULL);
-  /* Keep big images in bounded memory: GEGL swaps tiles beyond this cache to disk. */
-  g_object_set (gegl_config (), "tile-cache-size", (guint64) 256 << 20, NULL);
+  if (cmd->images)
+    {
+      gegl_init (NULL, NULL);
+      /* Keep big images in bounded memory: GEGL swaps tiles beyond this cache to disk. */
+      g_object_set (gegl_config (), "tile-cache-size", (guint64) 256 << 20, NULL);
+    }
   g_autofree char *prgname = g_strdup_printf ("tconv %s", cmd->name);
   g_set_prgname (prgname);
   gboolean ok = cmd->run (argc - 1, argv + 1, &error);
   tconv_block_cache_clear (); /* the engine keeps tile buffers for a next run; none comes */
-  gegl_exit ();
+  if (cmd->images)
+    gegl_exit ();
   if (!ok)
     {
       fprintf (stderr, "tconv %s: %s\n", cmd->name, error ? error->message : "failed");
