@@ -311,12 +311,17 @@ cmd_models (int argc, char **argv, GError **error)
   g_auto (GStrv) dirs = tconv_model_search_path (TCONV_MODELS_DIR);
   (void) argc, (void) argv, (void) error;
 
-  printf ("%-24s %-12s %5s %6s %7s  %s\n", "name", "mode", "scale", "kernel", "params", "file");
+  printf ("%-24s %-12s %5s %6s %7s %-7s %5s  %s\n", "name", "mode", "scale", "kernel", "params",
+          "inputs", "Set5", "file");
   for (guint i = 0; i < all->len; i++)
     {
       TconvModelEntry *e = all->pdata[i];
-      printf ("%-24s %-12s %5d %6d %7" G_GSIZE_FORMAT "  %s\n", e->name, tconv_mode_name (e->mode),
-              e->scale, e->kernel, e->params, e->path);
+      g_autofree char *set5 = e->set5_psnr > 0 ? g_strdup_printf ("%.2f", e->set5_psnr)
+                                               : g_strdup ("-");
+      /* "photo": trained on JPEG-degraded inputs (the file's degradation fact) */
+      printf ("%-24s %-12s %5d %6d %7" G_GSIZE_FORMAT " %-7s %5s  %s\n", e->name,
+              tconv_mode_name (e->mode), e->scale, e->kernel, e->params,
+              e->degradation ? "photo" : "clean", set5, e->path);
     }
   if (all->len == 0)
     printf ("(none)\n");

@@ -398,11 +398,21 @@ tconv_model_load_bytes (const guint8 *bytes, gsize len, const char *what, GError
   return g_steal_pointer (&model);
 }
 
+static guint files_read;
+
+guint
+tconv_model_files_read (void)
+{
+  return g_atomic_int_get (&files_read);
+}
+
 TconvModel *
 tconv_model_load (const char *path, GError **error)
 {
   g_autoptr (GMappedFile) file = tconv_safetensors_map (path, error);
   g_autofree char *base = g_path_get_basename (path);
+
+  g_atomic_int_inc (&files_read);
 
   if (file == NULL)
     return NULL;

@@ -10,6 +10,8 @@ G_BEGIN_DECLS
 #define TCONV_MODEL_SUFFIX ".safetensors"
 
 TconvModel *tconv_model_load       (const char *path, GError **error);
+/* How many model files this process has read (the dialog's tests count them). */
+guint       tconv_model_files_read (void);
 TconvModel *tconv_model_load_bytes (const guint8 *bytes, gsize len, const char *what,
                                     GError **error);
 

@@ -1,11 +1,23 @@
 #include "model.h"
 #include "tconv-error.h"
 
+TconvModel *
+tconv_model_ref (TconvModel *model)
+{
+  g_atomic_int_inc (&model->extra_refs);
+  return model;
+}
+
 void
 tconv_model_free (TconvModel *model)
 {
   if (model == NULL)
     return;
+  /* the last holder frees; others only drop their reference */
+  for (gint refs = g_atomic_int_get (&model->extra_refs); refs > 0;
+       refs = g_atomic_int_get (&model->extra_refs))
+    if (g_atomic_int_compare_and_exchange (&model->extra_refs, refs, refs - 1))
+      return;
   g_free (model->name);
   g_free (model->layers);
   g_free (model->facts_json);

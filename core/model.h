@@ -69,8 +69,12 @@ typedef struct
   TconvLayer *layers;
   char       *facts_json; /* the file's metadata as written (training data, PSNR table...) */
   float      *storage;    /* every weight and bias, owned */
+  gint        extra_refs; /* holders besides the first (tconv_model_ref); 0 when new */
 } TconvModel;
 
+/* Another holder of a model that never changes after loading (a catalogue's entry and a
+ * preview's worker, say); each holder calls tconv_model_free once.  Thread-safe. */
+TconvModel *tconv_model_ref (TconvModel *model);
 void tconv_model_free (TconvModel *model);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TconvModel, tconv_model_free)
 

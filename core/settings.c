@@ -1,5 +1,7 @@
 #include <string.h>
 
+#include <json-glib/json-glib.h>
+
 #include "model-file.h"
 #include "settings.h"
 #include "tconv-error.h"
@@ -79,7 +81,29 @@ tconv_model_entry_free (TconvModelEntry *e)
   g_free (e->path);
   g_free (e->name);
   g_free (e->facts_json);
+  g_free (e->degradation);
+  tconv_model_free (e->model);
   g_free (e);
+}
+
+/* The facts the catalogue shows: "degradation" and pytorch_psnr_y.Set5 of the metadata. */
+static void
+entry_read_facts (TconvModelEntry *e)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!e->facts_json || !json_parser_load_from_data (parser, e->facts_json, -1, NULL))
+    return;
+  JsonNode *root = json_parser_get_root (parser);
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return;
+  JsonObject *o = json_node_get_object (root);
+  const char *d = json_object_get_string_member_with_default (o, "degradation", NULL);
+  if (d && !g_str_equal (d, "bicubic"))
+    e->degradation = g_strdup (d);
+  JsonNode *psnr = json_object_get_member (o, "pytorch_psnr_y");
+  if (psnr && JSON_NODE_HOLDS_OBJECT (psnr))
+    e->set5_psnr = json_object_get_double_member_with_default (json_node_get_object (psnr),
+                                                               "Set5", 0.0);
 }
 
 static int
@@ -92,6 +116,8 @@ entry_cmp (gconstpointer a, gconstpointer b)
     return x->scale - y->scale;
   if (x->kernel != y->kernel)
     return x->kernel - y->kernel;
+  if ((x->degradation == NULL) != (y->degradation == NULL))
+    return x->degradation == NULL ? -1 : 1;
   return strcmp (x->name, y->name);
 }
 
@@ -130,6 +156,8 @@ tconv_model_catalog (const char *installed_dir, GString *skipped)
           e->kernel = tconv_model_head_kernel (model);
           e->params = tconv_model_param_count (model);
           e->facts_json = g_strdup (model->facts_json);
+          e->model = g_steal_pointer (&model);
+          entry_read_facts (e);
           g_ptr_array_add (entries, e);
         }
     }
@@ -138,11 +166,11 @@ tconv_model_catalog (const char *installed_dir, GString *skipped)
   return entries;
 }
 
-/* The shipped model for a learned mode, scale and kernel (0 = the default kernel). */
+/* The installed model for a learned mode, scale and kernel (0 = the default kernel):
+ * a clean model before a photo one, FSRCNN's kernel 9 before others. */
 static TconvModel *
-find_learned (const TconvSettings *s, int scale, const char *installed_dir, GError **error)
+find_learned (const TconvSettings *s, int scale, GPtrArray *all, GError **error)
 {
-  g_autoptr (GPtrArray) all = tconv_model_catalog (installed_dir, NULL);
   g_autoptr (GString) offered = g_string_new (NULL);
   TconvModelEntry *best = NULL;
 
@@ -155,8 +183,10 @@ find_learned (const TconvSettings *s, int scale, const char *installed_dir, GErr
                               e->kernel);
       if (e->scale != scale || (s->kernel && e->kernel != s->kernel))
         continue;
-      /* Without a kernel size, prefer FSRCNN's 9, then the smallest. */
-      if (best == NULL || (e->kernel == DEFAULT_LEARNED_KERNEL && best->kernel != DEFAULT_LEARNED_KERNEL))
+      /* Without a kernel size, prefer FSRCNN's 9, then the smallest; clean models come
+       * first in the catalogue, so a photo model is taken only when it is the one left. */
+      if (best == NULL || (e->kernel == DEFAULT_LEARNED_KERNEL && best->kernel != DEFAULT_LEARNED_KERNEL)
+          || (best->degradation && !e->degradation))
         best = e;
     }
   if (best == NULL)
@@ -170,12 +200,39 @@ find_learned (const TconvSettings *s, int scale, const char *installed_dir, GErr
                    kernel, offered->len ? offered->str : "none (use mode kernel, or add models)");
       return NULL;
     }
-  return tconv_model_load (best->path, error);
+  return tconv_model_ref (best->model);
+}
+
+/* A model named by the settings: an entry of the catalogue, else a file. */
+static TconvModel *
+find_named (const char *name, GPtrArray *all, const char *installed_dir, GError **error)
+{
+  for (guint i = 0; i < all->len; i++)
+    {
+      TconvModelEntry *e = all->pdata[i];
+      g_autofree char *file = g_path_get_basename (e->path);
+      /* a name is a file name in the search path, as tconv_model_find resolves it */
+      if (g_str_equal (e->path, name)
+          || (g_str_has_prefix (file, name) && g_str_equal (file + strlen (name), TCONV_MODEL_SUFFIX)))
+        return tconv_model_ref (e->model);
+    }
+  g_autofree char *path = tconv_model_find (name, installed_dir, error);
+  return path ? tconv_model_load (path, error) : NULL;
 }
 
 TconvModel *
 tconv_settings_model (const TconvSettings *s, int channels, const char *installed_dir,
                       GError **error)
+{
+  if (s->mode == TCONV_MODE_KERNEL)
+    return tconv_settings_model_in (s, channels, NULL, installed_dir, error);
+  g_autoptr (GPtrArray) all = tconv_model_catalog (installed_dir, NULL);
+  return tconv_settings_model_in (s, channels, all, installed_dir, error);
+}
+
+TconvModel *
+tconv_settings_model_in (const TconvSettings *s, int channels, GPtrArray *catalog,
+                         const char *installed_dir, GError **error)
 {
   TconvModel *model;
   int         scale = s->scale ? s->scale : 2;
@@ -191,8 +248,7 @@ tconv_settings_model (const TconvSettings *s, int channels, const char *installe
 
   if (s->model && *s->model)
     {
-      g_autofree char *path = tconv_model_find (s->model, installed_dir, error);
-      if (path == NULL || (model = tconv_model_load (path, error)) == NULL)
+      if ((model = find_named (s->model, catalog, installed_dir, error)) == NULL)
         return NULL;
       if (s->scale && model->scale != s->scale)
         {
@@ -203,7 +259,7 @@ tconv_settings_model (const TconvSettings *s, int channels, const char *installe
           return NULL;
         }
     }
-  else if ((model = find_learned (s, scale, installed_dir, error)) == NULL)
+  else if ((model = find_learned (s, scale, catalog, error)) == NULL)
     return NULL;
 
   /* A trained head's geometry is fixed: padding can only be what it was trained with. */
