@@ -49,17 +49,21 @@ model_for (const TconvSettings *s, GimpDrawable *drawable, GError **error)
   return tconv_settings_model (s, channels, tconv_installed_models (), error);
 }
 
-/* Computes one drawable into a new buffer of scale * its size. */
+/* Computes one drawable into a new buffer of the size the layer's formula gives (scale
+ * times its size, or what a kernel-mode geometry makes of it: the CLI's size). */
 static GeglBuffer *
-compute (const TconvModel *model, GimpDrawable *drawable, int scale, const TconvSettings *s,
+compute (const TconvModel *model, GimpDrawable *drawable, const TconvSettings *s,
          Progress *progress, GError **error)
 {
   g_autoptr (GeglBuffer) in = gimp_drawable_get_buffer (drawable);
   int             w = gimp_drawable_get_width (drawable), h = gimp_drawable_get_height (drawable);
-  GeglBuffer     *out = gegl_buffer_new (GEGL_RECTANGLE (0, 0, w * scale, h * scale),
-                                         gimp_drawable_get_format (drawable));
+  int             ow, oh;
   TconvRunOptions options = { s->tile_size, s->threads, on_progress, progress, NULL };
 
+  if (!tconv_engine_output_size (model, w, h, &ow, &oh, error))
+    return NULL;
+  GeglBuffer *out = gegl_buffer_new (GEGL_RECTANGLE (0, 0, ow, oh),
+                                     gimp_drawable_get_format (drawable));
   progress->current = (double) w * h;
   if (!tconv_gegl_upscale (model, in, out, &options, error))
     {
@@ -70,17 +74,18 @@ compute (const TconvModel *model, GimpDrawable *drawable, int scale, const Tconv
   return out;
 }
 
+/* The image's new size: the core's formula on the image's size, as for every layer. */
 static gboolean
-check_size (GimpImage *image, int scale, GError **error)
+image_size (const TconvModel *model, GimpImage *image, int *w, int *h, GError **error)
 {
-  gint64 w = (gint64) gimp_image_get_width (image) * scale;
-  gint64 h = (gint64) gimp_image_get_height (image) * scale;
-
-  if (w > GIMP_MAX_IMAGE_SIZE || h > GIMP_MAX_IMAGE_SIZE)
+  if (!tconv_engine_output_size (model, gimp_image_get_width (image),
+                                 gimp_image_get_height (image), w, h, error))
+    return FALSE;
+  if (*w > GIMP_MAX_IMAGE_SIZE || *h > GIMP_MAX_IMAGE_SIZE)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_TOO_LARGE,
-                   _("The result would be %d x %d px; GIMP's limit is 524288 per side."),
-                   (int) MIN (w, G_MAXINT), (int) MIN (h, G_MAXINT));
+                   _("The result would be %d x %d px; GIMP's limit is 524288 per side."), *w,
+                   *h);
       return FALSE;
     }
   return TRUE;
@@ -89,6 +94,11 @@ check_size (GimpImage *image, int scale, GError **error)
 static void
 write_result (GimpDrawable *drawable, GeglBuffer *result)
 {
+  const GeglRectangle *r = gegl_buffer_get_extent (result);
+  /* Scale Image gave the layer its size by the ratio; the network's size is the rule */
+  if (gimp_drawable_get_width (drawable) != r->width
+      || gimp_drawable_get_height (drawable) != r->height)
+    gimp_layer_scale (GIMP_LAYER (drawable), r->width, r->height, FALSE);
   g_autoptr (GeglBuffer) shadow = gimp_drawable_get_shadow_buffer (drawable);
   gegl_buffer_copy (result, NULL, GEGL_ABYSS_NONE, shadow, NULL);
   gegl_buffer_flush (shadow);
@@ -107,7 +117,7 @@ tconv_upscale_image (GimpImage *image, const TconvSettings *s, TconvOutput outpu
   TconvModel *model = NULL;
   Progress    progress = { 0 };
   GimpImage  *target = NULL;
-  int         scale = 0, model_channels = 0;
+  int         out_w = 0, out_h = 0, model_channels = 0;
 
   collect_layers ((GimpItem **) top, layers);
   g_free (top);
@@ -128,22 +138,21 @@ tconv_upscale_image (GimpImage *image, const TconvSettings *s, TconvOutput outpu
           if (!(model = model_for (s, d, error)))
             goto fail;
           model_channels = channels;
-          scale = model->scale;
-          if (!check_size (image, scale, error))
+          if (!image_size (model, image, &out_w, &out_h, error))
             goto fail;
         }
-      Job job = { GIMP_LAYER (d), compute (model, d, scale, s, &progress, error) };
+      Job job = { GIMP_LAYER (d), compute (model, d, s, &progress, error) };
       if (job.result == NULL)
         goto fail;
       g_array_append_val (jobs, job);
     }
-  if (scale == 0) /* no layers: still validate the settings */
+  if (model == NULL) /* no layers: still validate the settings */
     {
       TconvModel *m = tconv_settings_model (s, 3, tconv_installed_models (), error);
-      if (m == NULL)
-        goto fail;
-      scale = m->scale;
+      gboolean    ok = m && image_size (m, image, &out_w, &out_h, error);
       tconv_model_free (m);
+      if (!ok)
+        goto fail;
     }
 
   /* 2. apply: GIMP scales everything (offsets, masks, channels, paths, selection) with
@@ -162,8 +171,7 @@ tconv_upscale_image (GimpImage *image, const TconvSettings *s, TconvOutput outpu
   gimp_image_undo_group_start (target);
   gimp_context_push ();
   gimp_context_set_interpolation (GIMP_INTERPOLATION_CUBIC);
-  gimp_image_scale (target, gimp_image_get_width (image) * scale,
-                    gimp_image_get_height (image) * scale);
+  gimp_image_scale (target, out_w, out_h);
   for (guint i = 0; i < jobs->len; i++)
     write_result (GIMP_DRAWABLE (g_array_index (jobs, Job, i).layer),
                   g_array_index (jobs, Job, i).result);
@@ -213,8 +221,10 @@ add_gimp_scaled (GimpImage *image, GimpDrawable *drawable, int scale,
   gimp_layer_set_offsets (layer, 0, 0);
   gimp_context_push ();
   gimp_context_set_interpolation (interp);
+  /* about the image origin, where the layer is: a local origin would scale it about its
+   * centre and move it off the network layers it is compared with */
   gimp_layer_scale (layer, gimp_drawable_get_width (drawable) * scale,
-                    gimp_drawable_get_height (drawable) * scale, TRUE);
+                    gimp_drawable_get_height (drawable) * scale, FALSE);
   gimp_context_pop ();
   gimp_item_set_name (GIMP_ITEM (layer), name);
 }
@@ -290,8 +300,8 @@ tconv_compare (GimpImage *image, GimpDrawable *drawable, const TconvSettings *s,
                    mr->scale);
       goto done;
     }
-  if ((rt = compute (mt, drawable, mt->scale, s, &progress, error))
-      && (rr = compute (mr, drawable, mr->scale, s, &progress, error)))
+  if ((rt = compute (mt, drawable, s, &progress, error))
+      && (rr = compute (mr, drawable, s, &progress, error)))
     out = compare_image (image, drawable, mt, mr, rt, rr);
   gimp_progress_update (1.0);
 

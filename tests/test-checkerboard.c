@@ -4,6 +4,7 @@
  * nearest resize followed by conv2d gives the same sum everywhere. */
 #include <math.h>
 
+#include "spectrum.h"
 #include "tconv-ops.h"
 
 /* Min and max over phases (y mod s, x mod s) of the interior (a `margin` border dropped). */
@@ -132,6 +133,99 @@ test_cubic_ramp (void)
       }
 }
 
+/* The spectrum equals a direct DFT, Hann-windowed, on an 8x8 square of two tones. */
+static void
+test_spectrum_dft (void)
+{
+  enum { N = 8 };
+  float  plane[N * N], out[N * N];
+  double ref[N * N], win_sum = 0;
+
+  for (int y = 0; y < N; y++)
+    for (int x = 0; x < N; x++)
+      plane[y * N + x] = (float) (sin (2 * G_PI * x / 4.0) + 0.3 * cos (2 * G_PI * (x + 3 * y) / 8.0)
+                                  + 0.05 * ((x * 7 + y * 3) % 5));
+  tconv_spectrum (plane, NULL, N, N, N, out);
+  for (int fy = 0; fy < N; fy++)
+    for (int fx = 0; fx < N; fx++)
+      {
+        double re = 0, im = 0;
+        for (int y = 0; y < N; y++)
+          for (int x = 0; x < N; x++)
+            {
+              double win = (0.5 - 0.5 * cos (2 * G_PI * (y + 0.5) / N))
+                           * (0.5 - 0.5 * cos (2 * G_PI * (x + 0.5) / N));
+              double a = -2 * G_PI * ((double) fy * y + (double) fx * x) / N;
+              re += win * plane[y * N + x] * cos (a);
+              im += win * plane[y * N + x] * sin (a);
+            }
+        /* shifted: frequency (fy, fx) sits at ((fy + N/2) % N, (fx + N/2) % N) */
+        ref[((fy + N / 2) % N) * N + (fx + N / 2) % N] = hypot (re, im);
+      }
+  for (int y = 0; y < N; y++)
+    for (int x = 0; x < N; x++)
+      win_sum += (0.5 - 0.5 * cos (2 * G_PI * (y + 0.5) / N)) * (0.5 - 0.5 * cos (2 * G_PI * (x + 0.5) / N));
+  for (int i = 0; i < N * N; i++)
+    g_assert_cmpfloat_with_epsilon (out[i], MIN (1.0, log1p (255.0 * 2 * ref[i] / win_sum) / log1p (255.0)), 1e-5);
+}
+
+/* A transposed convolution's checkerboard is peaks at k/s: an all-ones 3x3 kernel at
+ * stride 2 on a flat image (uneven overlap) puts the spectrum's brightest bin at 1/2
+ * cycle per pixel, and a kernel of 4 (even overlap) leaves a flat result. */
+static void
+test_spectrum_peaks (void)
+{
+  enum { N = 64 };
+  for (int k = 3; k <= 4; k++)
+    {
+      TconvTensor in = { 1, 1, N / 2 + 16, N / 2 + 16, NULL }, w = { 1, 1, k, k, NULL }, out;
+      TconvConvTranspose2dParams p = { { 2, 2 }, { 0, 0 }, { 0, 0 }, { 1, 1 }, 1 };
+      float spec[N * N];
+      g_assert_true (tconv_tensor_alloc (&in, "in", NULL) && tconv_tensor_alloc (&w, "w", NULL));
+      for (int i = 0; i < in.h * in.w; i++)
+        in.data[i] = 1.0f;
+      for (int i = 0; i < k * k; i++)
+        w.data[i] = 1.0f;
+      g_assert_true (tconv_conv_transpose2d_shape (&in, &w, -1, &p, &out, NULL));
+      g_assert_true (tconv_tensor_alloc (&out, "out", NULL));
+      g_assert_true (tconv_conv_transpose2d (&in, &w, NULL, -1, &p, &out, NULL));
+      /* the smooth reference of a flat image: its mean over the square */
+      float *mean = g_new (float, (gsize) out.w * out.h);
+      double sum = 0;
+      for (int y = (out.h - N) / 2; y < (out.h - N) / 2 + N; y++)
+        for (int x = (out.w - N) / 2; x < (out.w - N) / 2 + N; x++)
+          sum += out.data[y * out.w + x];
+      for (int i = 0; i < out.w * out.h; i++)
+        mean[i] = (float) (sum / (N * N));
+      tconv_spectrum (out.data, mean, out.w, out.h, N, spec);
+      g_free (mean);
+      /* frequency (0, 1/2) is the brightest bin; away from the lattice of multiples of
+       * 1/2 (more than 4 bins from each) the spectrum is dark on average */
+      float  nyquist = spec[(N / 2) * N + 0], brightest = 0;
+      double away = 0;
+      int    n_away = 0;
+      for (int y = 0; y < N; y++)
+        for (int x = 0; x < N; x++)
+          {
+            int dy = MIN (abs (y % (N / 2)), N / 2 - y % (N / 2));
+            int dx = MIN (abs (x % (N / 2)), N / 2 - x % (N / 2));
+            brightest = MAX (brightest, spec[y * N + x]);
+            if (dy > 4 && dx > 4)
+              away += spec[y * N + x], n_away++;
+          }
+      if (k == 3)
+        {
+          g_assert_cmpfloat (nyquist, ==, brightest);
+          g_assert_cmpfloat (away / n_away, <, 0.5 * nyquist);
+        }
+      else
+        g_assert_cmpfloat (brightest, <, 0.05f); /* even overlap: a flat result */
+      tconv_tensor_free (&in);
+      tconv_tensor_free (&w);
+      tconv_tensor_free (&out);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -139,5 +233,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/checkerboard/conv_transpose2d", test_transposed);
   g_test_add_func ("/core/checkerboard/resize_conv", test_resize_conv);
   g_test_add_func ("/core/checkerboard/cubic_ramp", test_cubic_ramp);
+  g_test_add_func ("/core/checkerboard/spectrum_dft", test_spectrum_dft);
+  g_test_add_func ("/core/checkerboard/spectrum_peaks", test_spectrum_peaks);
   return g_test_run ();
 }
