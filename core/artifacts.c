@@ -3,28 +3,45 @@
 #include "artifacts.h"
 #include "engine.h"
 
+/* The model as an upscaler of one plane. */
 static gboolean
-phase_spread (const TconvModel *model, gboolean ramp, double *spread, GError **error)
+model_upscale (gpointer data, const float *in, int n, float *out, int ow, int oh, GError **error)
 {
-  const int      n = 64, s = model->scale;
-  TconvImageInfo info = { n, n, model->color == TCONV_COLOR_ALL ? model->channels : 1 };
-  int            ow, oh;
-  double         lo = INFINITY, hi = -INFINITY;
+  const TconvModel *model = data;
+  const int         channels = model->color == TCONV_COLOR_ALL ? model->channels : 1;
+  TconvImageInfo    info = { n, n, channels };
+  float            *in_c = g_new (float, (gsize) n * n * channels);
+  float            *out_c = g_new (float, (gsize) ow * oh * channels);
+  gboolean          ok;
 
-  if (!tconv_engine_output_size (model, n, n, &ow, &oh, error))
-    return FALSE;
+  for (gsize i = 0; i < (gsize) n * n * channels; i++)
+    in_c[i] = in[i / channels];
+  ok = tconv_engine_run_pixels (model, &info, in_c, out_c, NULL, error);
+  for (gsize i = 0; ok && i < (gsize) ow * oh; i++)
+    out[i] = out_c[i * channels];
+  g_free (in_c);
+  g_free (out_c);
+  return ok;
+}
+
+static gboolean
+phase_spread (TconvPlaneUpscaler up, gpointer data, int s, int ow, int oh, gboolean ramp,
+              double *spread, GError **error)
+{
+  const int n = TCONV_CHECKERBOARD_SIDE;
+  double    lo = INFINITY, hi = -INFINITY;
+
   double *sum = g_new0 (double, (gsize) s * s);
   int    *count = g_new0 (int, (gsize) s * s);
-  float  *in = g_new (float, (gsize) n * n * info.channels);
-  float  *out = g_new (float, (gsize) ow * oh * info.channels);
+  float  *in = g_new (float, (gsize) n * n);
+  float  *out = g_new (float, (gsize) ow * oh);
   /* slope a per input pixel along x + y, 0.5 at the centre */
   const double a = ramp ? 0.3 / n : 0.0;
   for (int y = 0; y < n; y++)
     for (int x = 0; x < n; x++)
-      for (int c = 0; c < info.channels; c++)
-        in[((gsize) y * n + x) * info.channels + c] = 0.5 + a * ((x - n / 2.0) + (y - n / 2.0)) / 2;
+      in[(gsize) y * n + x] = 0.5 + a * ((x - n / 2.0) + (y - n / 2.0)) / 2;
 
-  gboolean  ok = tconv_engine_run_pixels (model, &info, in, out, NULL, error);
+  gboolean  ok = up (data, in, n, out, ow, oh, error);
   const int margin = 12 * s; /* well clear of border effects */
   for (int y = margin; ok && y < MIN (oh, n * s) - margin; y++)
     for (int x = margin; x < MIN (ow, n * s) - margin; x++)
@@ -32,7 +49,7 @@ phase_spread (const TconvModel *model, gboolean ramp, double *spread, GError **e
         /* output pixel X sits at input coordinate (X + 0.5)/s - 0.5 */
         double u = (x + 0.5) / s - 0.5, v = (y + 0.5) / s - 0.5;
         double ideal = 0.5 + a * ((u - n / 2.0) + (v - n / 2.0)) / 2;
-        sum[(y % s) * s + x % s] += out[((gsize) y * ow + x) * info.channels] - ideal;
+        sum[(y % s) * s + x % s] += out[(gsize) y * ow + x] - ideal;
         count[(y % s) * s + x % s]++;
       }
   for (int i = 0; ok && i < s * s; i++)
@@ -50,9 +67,21 @@ phase_spread (const TconvModel *model, gboolean ramp, double *spread, GError **e
 }
 
 gboolean
+tconv_checkerboard_index_of (TconvPlaneUpscaler up, gpointer data, int scale, int out_w,
+                             int out_h, double *flat, double *ramp, GError **error)
+{
+  return phase_spread (up, data, scale, out_w, out_h, FALSE, flat, error)
+         && phase_spread (up, data, scale, out_w, out_h, TRUE, ramp, error);
+}
+
+gboolean
 tconv_checkerboard_index (const TconvModel *model, double *flat, double *ramp, GError **error)
 {
-  return phase_spread (model, FALSE, flat, error) && phase_spread (model, TRUE, ramp, error);
+  const int n = TCONV_CHECKERBOARD_SIDE;
+  int       ow, oh;
+  return tconv_engine_output_size (model, n, n, &ow, &oh, error)
+         && tconv_checkerboard_index_of (model_upscale, (gpointer) model, model->scale, ow, oh,
+                                         flat, ramp, error);
 }
 
 void
