@@ -1,3 +1,4 @@
+#include <glib/gi18n-lib.h>
 #include "activation.h"
 #include "tconv-error.h"
 
@@ -27,7 +28,7 @@ tconv_prelu (TconvTensor *t, const float *slopes, int n_slopes, GError **error)
   if (n_slopes != 1 && n_slopes != t->c)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "prelu: num_parameters must be 1 or the channel count %d, got %d", t->c,
+                   _("prelu: num_parameters must be 1 or the channel count %d, got %d"), t->c,
                    n_slopes);
       return FALSE;
     }

@@ -8,6 +8,7 @@
  * no product with an inserted zero is ever formed.  Phases that receive different
  * numbers of taps are the checkerboard of Odena et al. (kernel % stride != 0).
  */
+#include <glib/gi18n-lib.h>
 #include "conv-transpose2d.h"
 #include "conv-common.h"
 
@@ -38,8 +39,8 @@ tconv_conv_transpose2d_output_len (int in, int kernel, int stride, int padding,
   if (output_padding >= MAX (stride, dilation))
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "%s: output_padding (%d) must be smaller than either stride (%d) or "
-                   "dilation (%d)", OP, output_padding, stride, dilation);
+                   _("%s: output_padding (%d) must be smaller than either stride (%d) or "
+                   "dilation (%d)"), OP, output_padding, stride, dilation);
       return FALSE;
     }
 
@@ -76,8 +77,8 @@ tconv_conv_transpose2d_output_padding_for (int in, int kernel, int stride, int p
   if ((gint64) wanted < min_len || (gint64) wanted > (gint64) min_len + stride - 1)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "%s: requested an output size of %d, but valid sizes range from %d to %d "
-                   "(for an input of %d)", OP, wanted, min_len, min_len + stride - 1, in);
+                   _("%s: requested an output size of %d, but valid sizes range from %d to %d "
+                   "(for an input of %d)"), OP, wanted, min_len, min_len + stride - 1, in);
       return FALSE;
     }
   *output_padding = wanted - min_len;
@@ -97,8 +98,8 @@ tconv_conv_transpose2d_shape (const TconvTensor *input, const TconvTensor *weigh
   if (weight->n != input->c)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "%s: weight of shape [%d, %d, %d, %d] expects %d input channels "
-                   "(weight[0]), got %d", OP, weight->n, weight->c, weight->h, weight->w,
+                   _("%s: weight of shape [%d, %d, %d, %d] expects %d input channels "
+                   "(weight[0]), got %d"), OP, weight->n, weight->c, weight->h, weight->w,
                    weight->n, input->c);
       return FALSE;
     }

@@ -1,6 +1,7 @@
 /* Reference conv2d: direct cross-correlation, out[n,co,oy,ox] = bias[co] +
  * sum_{ci in group, ky, kx} in[n,ci, oy*s-p+ky*d, ox*s-p+kx*d] * w[co,ci',ky,kx],
  * with out-of-range input indices resolved by the padding mode. */
+#include <glib/gi18n-lib.h>
 #include "conv2d.h"
 #include "conv-common.h"
 
@@ -47,8 +48,8 @@ tconv_conv2d_shape (const TconvTensor *input, const TconvTensor *weight, int bia
   if (weight->c * p->groups != input->c)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "%s: weight of shape [%d, %d, %d, %d] expects %d input channels "
-                   "(weight[1] * groups), got %d", OP, weight->n, weight->c, weight->h,
+                   _("%s: weight of shape [%d, %d, %d, %d] expects %d input channels "
+                   "(weight[1] * groups), got %d"), OP, weight->n, weight->c, weight->h,
                    weight->w, weight->c * p->groups, input->c);
       return FALSE;
     }
@@ -59,14 +60,14 @@ tconv_conv2d_shape (const TconvTensor *input, const TconvTensor *weight, int bia
       if (p->padding_mode == TCONV_PAD_REFLECT && p->padding[a] >= in_len[a])
         {
           g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                       "%s: reflect padding (%d) must be smaller than the input size (%d)",
+                       _("%s: reflect padding (%d) must be smaller than the input size (%d)"),
                        OP, p->padding[a], in_len[a]);
           return FALSE;
         }
       if (p->padding_mode == TCONV_PAD_CIRCULAR && p->padding[a] > in_len[a])
         {
           g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                       "%s: circular padding (%d) must not exceed the input size (%d)",
+                       _("%s: circular padding (%d) must not exceed the input size (%d)"),
                        OP, p->padding[a], in_len[a]);
           return FALSE;
         }

@@ -1,3 +1,4 @@
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -63,7 +64,7 @@ tconv_engine_output_size (const TconvModel *model, int width, int height, int *o
   if (width % align != 0 || height % align != 0)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "model %s needs width and height divisible by %d; the image is %dx%d",
+                   _("model %s needs width and height divisible by %d; the image is %dx%d"),
                    model->name, align, width, height);
       return FALSE;
     }
@@ -284,7 +285,7 @@ process_tile (Job *job, int index, GError **error)
   if (model->color == TCONV_COLOR_ALL && net_c != ch)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "the fixed kernel was built for %d channels, the image has %d", net_c, ch);
+                   _("the fixed kernel was built for %d channels, the image has %d"), net_c, ch);
       return FALSE;
     }
   pixels = g_try_new (float, (gsize) cw * chh * ch);
@@ -292,7 +293,7 @@ process_tile (Job *job, int index, GError **error)
       || (side_c && !tconv_tensor_alloc (&side_in, "tile planes", error)))
     {
       if (pixels == NULL)
-        g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, "not enough memory for a tile");
+        g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, _("not enough memory for a tile"));
       goto out;
     }
   g_mutex_lock (&job->lock);
@@ -312,7 +313,7 @@ process_tile (Job *job, int index, GError **error)
   if (rx0 < 0 || ry0 < 0 || rx0 + ow > net_out.w || ry0 + oh > net_out.h)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "internal error: tile output %dx%d does not cover its span", net_out.w,
+                   _("internal error: tile output %dx%d does not cover its span"), net_out.w,
                    net_out.h);
       goto out;
     }
@@ -326,7 +327,7 @@ process_tile (Job *job, int index, GError **error)
   outpix = g_try_new (float, (gsize) ow * oh * ch);
   if (outpix == NULL)
     {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, "not enough memory for a tile");
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, _("not enough memory for a tile"));
       goto out;
     }
   merge_planes (model, &net_out, &side_out, rx0, ry0, ow, oh, ch, outpix);
@@ -409,14 +410,14 @@ tconv_engine_run (const TconvModel *model, const TconvImageInfo *info, TconvRead
   if (info->width < 1 || info->height < 1 || info->channels < 1 || info->channels > 4)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "image of %dx%d pixels with %d channels cannot be upscaled", info->width,
+                   _("image of %dx%d pixels with %d channels cannot be upscaled"), info->width,
                    info->height, info->channels);
       return FALSE;
     }
   if (options->tile_size < 0 || options->threads < 0)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "tile size and threads must be >= 0 (0 = automatic)");
+                   _("tile size and threads must be >= 0 (0 = automatic)"));
       return FALSE;
     }
   if (!tconv_engine_output_size (model, info->width, info->height, &job.out_w, &job.out_h,
@@ -515,7 +516,7 @@ run_pixels (const TconvModel *model, const TconvImageInfo *info, const float *in
   if (p.out == NULL)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY,
-                   "not enough memory for a %dx%d output", ow, oh);
+                   _("not enough memory for a %dx%d output"), ow, oh);
       return FALSE;
     }
   gboolean ok = tconv_engine_run (model, info, read_pixels, &p, write_pixels, &p, options, error);

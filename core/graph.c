@@ -1,4 +1,5 @@
 /* The forward pass reads like the model's diagram: each layer is one operator call. */
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -46,14 +47,14 @@ add_upscaled_input (Activation *x, const TconvTensor *input, TconvInterp interp,
   if (x->t.h % input->h != 0 || x->t.w % input->w != 0)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
-                   "add_upscaled_input: %dx%d is not an integer multiple of the input %dx%d",
+                   _("add_upscaled_input: %dx%d is not an integer multiple of the input %dx%d"),
                    x->t.w, x->t.h, input->w, input->h);
       return FALSE;
     }
   if (x->t.c != input->c)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
-                   "add_upscaled_input: %d channels cannot take the input's %d", x->t.c,
+                   _("add_upscaled_input: %d channels cannot take the input's %d"), x->t.c,
                    input->c);
       return FALSE;
     }
@@ -185,7 +186,7 @@ tconv_graph_forward (const TconvModel *model, const TconvTensor *input, TconvTen
   if (input->c != model->channels)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "model %s takes %d channels, the input has %d", model->name, model->channels,
+                   _("model %s takes %d channels, the input has %d"), model->name, model->channels,
                    input->c);
       return FALSE;
     }

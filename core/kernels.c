@@ -1,3 +1,4 @@
+#include <glib/gi18n-lib.h>
 #include <math.h>
 
 #include "kernels.h"
@@ -22,7 +23,7 @@ tconv_kernel_shape_parse (const char *name, TconvKernelShape *shape, GError **er
         return TRUE;
       }
   g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-               "interpolation \"%s\" is not one of nearest, bilinear, bicubic, lanczos", name);
+               _("interpolation \"%s\" is not one of nearest, bilinear, bicubic, lanczos"), name);
   return FALSE;
 }
 
@@ -58,7 +59,7 @@ tconv_kernel_spec_resolve (TconvKernelSpec *spec, GError **error)
   if (spec->stride < 1 || spec->stride > 8)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "stride is %d; it must be from 1 to 8", spec->stride);
+                   _("stride is %d; it must be from 1 to 8"), spec->stride);
       return FALSE;
     }
   if (spec->kernel == 0)
@@ -66,13 +67,13 @@ tconv_kernel_spec_resolve (TconvKernelSpec *spec, GError **error)
   if (spec->kernel < 1 || spec->kernel > 64)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "kernel size is %d; it must be from 1 to 64", spec->kernel);
+                   _("kernel size is %d; it must be from 1 to 64"), spec->kernel);
       return FALSE;
     }
   if (spec->dilation < 1 || spec->dilation > 8)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "dilation is %d; it must be from 1 to 8", spec->dilation);
+                   _("dilation is %d; it must be from 1 to 8"), spec->dilation);
       return FALSE;
     }
   tconv_same_scale_padding (spec->kernel, spec->stride, spec->dilation, &p, &op);
@@ -138,7 +139,7 @@ tconv_kernel_model_new (const TconvKernelSpec *spec_in, int channels, GError **e
   if (channels < 1 || channels > 4)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "fixed kernels work on 1 to 4 channels, not %d", channels);
+                   _("fixed kernels work on 1 to 4 channels, not %d"), channels);
       return NULL;
     }
   tconv_kernel_taps (&spec, taps);

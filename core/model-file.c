@@ -1,3 +1,4 @@
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "model-file.h"
@@ -449,7 +450,7 @@ tconv_model_find (const char *name_or_path, const char *installed_dir, GError **
     {
       if (g_file_test (name_or_path, G_FILE_TEST_IS_REGULAR))
         return g_strdup (name_or_path);
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "model file %s does not exist",
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, _("model file %s does not exist"),
                    name_or_path);
       return NULL;
     }
@@ -463,7 +464,7 @@ tconv_model_find (const char *name_or_path, const char *installed_dir, GError **
     }
   g_autofree char *joined = g_strjoinv (", ", dirs);
   g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO,
-               "no model named \"%s\" (searched %s); `tconv models` lists them", name_or_path,
+               _("no model named \"%s\" (searched %s); `tconv models` lists them"), name_or_path,
                joined);
   return NULL;
 }

@@ -1,3 +1,4 @@
+#include <glib/gi18n-lib.h>
 #include "model.h"
 #include "tconv-error.h"
 
@@ -105,7 +106,7 @@ layer_output_len (const TconvLayer *l, int axis, int in, int *out, GError **erro
       if (in % l->factor != 0)
         {
           g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                       "pixel_unshuffle: size %d is not divisible by the factor %d", in,
+                       _("pixel_unshuffle: size %d is not divisible by the factor %d"), in,
                        l->factor);
           return FALSE;
         }
@@ -145,14 +146,14 @@ tconv_model_validate (TconvModel *model, GError **error)
   if (model->n_layers < 1 || model->n_layers > 256)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
-                   "model has %d layers; it must have 1 to 256", model->n_layers);
+                   _("model has %d layers; it must have 1 to 256"), model->n_layers);
       return FALSE;
     }
   if (model->color == TCONV_COLOR_ALL ? model->channels < 1 || model->channels > 4
                                       : model->channels != (model->color == TCONV_COLOR_Y ? 1 : 3))
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
-                   "model works on %s but its first layer takes %d channels",
+                   _("model works on %s but its first layer takes %d channels"),
                    model->color == TCONV_COLOR_Y ? "y" : "rgb", model->channels);
       return FALSE;
     }
@@ -218,7 +219,7 @@ tconv_model_validate (TconvModel *model, GError **error)
   if (channels != model->channels)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
-                   "model outputs %d channels; it must output %d like its input", channels,
+                   _("model outputs %d channels; it must output %d like its input"), channels,
                    model->channels);
       return FALSE;
     }
@@ -235,7 +236,7 @@ tconv_model_validate (TconvModel *model, GError **error)
   if (out_a % 48 != 0 || out_b != out_a * 97)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
-                   "model does not upscale by an integer factor: 48 pixels become %d", out_a);
+                   _("model does not upscale by an integer factor: 48 pixels become %d"), out_a);
       return FALSE;
     }
   if (model->scale == 0)
@@ -243,7 +244,7 @@ tconv_model_validate (TconvModel *model, GError **error)
   if (model->scale != out_a / 48 || model->scale < 1 || model->scale > 16)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
-                   "model says scale %d but its layers upscale by %d", model->scale, out_a / 48);
+                   _("model says scale %d but its layers upscale by %d"), model->scale, out_a / 48);
       return FALSE;
     }
   return TRUE;

@@ -1,3 +1,4 @@
+#include <glib/gi18n-lib.h>
 #include <math.h>
 
 #include "resize.h"
@@ -11,8 +12,8 @@ tconv_resize_output_len (int in, double factor, int *out, GError **error)
   if (!(factor > 0.0) || len < 1.0 || len > G_MAXINT)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "resize: scale factor %g of an input of %d gives an output size of %.0f; "
-                   "it must be at least 1", factor, in, len);
+                   _("resize: scale factor %g of an input of %d gives an output size of %.0f; "
+                   "it must be at least 1"), factor, in, len);
       return FALSE;
     }
   *out = (int) len;
@@ -84,7 +85,7 @@ resize (const TconvTensor *input, TconvInterp interp, double scale_y, double sca
   if (output->n != input->n || output->c != input->c || output->h < 1 || output->w < 1)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "resize: output must have the input's batch and channels and a size >= 1");
+                   _("resize: output must have the input's batch and channels and a size >= 1"));
       return FALSE;
     }
 
@@ -100,7 +101,7 @@ resize (const TconvTensor *input, TconvInterp interp, double scale_y, double sca
     {
       g_free (ry);
       g_free (rx);
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, "not enough memory to resize");
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, _("not enough memory to resize"));
       return FALSE;
     }
   for (int n = 0; n < input->n; n++)
@@ -153,7 +154,7 @@ check_shuffle (const char *op, const TconvTensor *in, const TconvTensor *out, in
   if (r < 1)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "%s: factor must be >= 1, got %d", op, r);
+                   _("%s: factor must be >= 1, got %d"), op, r);
       return FALSE;
     }
   const TconvTensor *big = up ? in : out;   /* the one with C*r*r channels */
@@ -161,14 +162,14 @@ check_shuffle (const char *op, const TconvTensor *in, const TconvTensor *out, in
   if (big->c % (r * r) != 0 && big == in)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "%s: input channels (%d) must be divisible by factor squared (%d)", op,
+                   _("%s: input channels (%d) must be divisible by factor squared (%d)"), op,
                    big->c, r * r);
       return FALSE;
     }
   if (!up && (in->h % r != 0 || in->w % r != 0))
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "%s: input height and width (%d, %d) must be divisible by the factor %d", op,
+                   _("%s: input height and width (%d, %d) must be divisible by the factor %d"), op,
                    in->h, in->w, r);
       return FALSE;
     }
@@ -176,7 +177,7 @@ check_shuffle (const char *op, const TconvTensor *in, const TconvTensor *out, in
       || small->w != big->w * r)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "%s: output shape [%d, %d, %d, %d] does not match the input", op, out->n,
+                   _("%s: output shape [%d, %d, %d, %d] does not match the input"), op, out->n,
                    out->c, out->h, out->w);
       return FALSE;
     }

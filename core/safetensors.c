@@ -1,3 +1,4 @@
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -186,7 +187,7 @@ read_tensor (const char *what, Span *s, const guint8 *data, GError **error)
   t->data = g_try_new (float, MAX (t->numel, 1));
   if (t->data == NULL)
     {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, "%s: no memory for tensor \"%s\"",
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, _("%s: no memory for tensor \"%s\""),
                    what, t->name);
       return FALSE;
     }
@@ -325,14 +326,14 @@ tconv_safetensors_map (const char *path, GError **error)
 
   if (file == NULL)
     {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "cannot read %s: %s", path,
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, _("cannot read %s: %s"), path,
                    io_error->message);
       g_error_free (io_error);
       return NULL;
     }
   if (g_mapped_file_get_length (file) > TCONV_SAFETENSORS_MAX_FILE)
     {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, "%s: file is larger than %d MB", base,
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, _("%s: file is larger than %d MB"), base,
                    (int) (TCONV_SAFETENSORS_MAX_FILE >> 20));
       g_mapped_file_unref (file);
       return NULL;
@@ -406,7 +407,7 @@ tconv_safetensors_save (const char *path, const char *const *names,
   GError *io_error = NULL;
   if (!g_file_set_contents (path, out->str, out->len, &io_error))
     {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "cannot write %s: %s", path,
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, _("cannot write %s: %s"), path,
                    io_error->message);
       g_error_free (io_error);
       return FALSE;

@@ -1,3 +1,4 @@
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include <json-glib/json-glib.h>
@@ -38,7 +39,7 @@ tconv_settings_parse_mode (const char *name, TconvMode *mode, GError **error)
         return TRUE;
       }
   g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-               "mode \"%s\" is not one of transposed, resize-conv, kernel", name);
+               _("mode \"%s\" is not one of transposed, resize-conv, kernel"), name);
   return FALSE;
 }
 
@@ -52,7 +53,7 @@ check_ranges (const TconvSettings *s, GError **error)
       if ((v < d->min || v > d->max) && !(d->offset == G_STRUCT_OFFSET (TconvSettings, scale) && v == 0))
         {
           g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                       "%s is %d; it must be from %d to %d", d->name, v, d->min, d->max);
+                       _("%s is %d; it must be from %d to %d"), d->name, v, d->min, d->max);
           return FALSE;
         }
     }
@@ -196,7 +197,7 @@ find_learned (const TconvSettings *s, int scale, GPtrArray *all, GError **error)
       if (offered->len)
         g_string_truncate (offered, offered->len - 2);
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "no %s model for scale %d%s; installed: %s", tconv_mode_name (s->mode), scale,
+                   _("no %s model for scale %d%s; installed: %s"), tconv_mode_name (s->mode), scale,
                    kernel, offered->len ? offered->str : "none (use mode kernel, or add models)");
       return NULL;
     }
@@ -253,7 +254,7 @@ tconv_settings_model_in (const TconvSettings *s, int channels, GPtrArray *catalo
       if (s->scale && model->scale != s->scale)
         {
           g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                       "model %s upscales by %d, not by the requested scale %d", model->name,
+                       _("model %s upscales by %d, not by the requested scale %d"), model->name,
                        model->scale, s->scale);
           tconv_model_free (model);
           return NULL;
@@ -270,12 +271,12 @@ tconv_settings_model_in (const TconvSettings *s, int channels, GPtrArray *catalo
     {
       if (head)
         g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                     "model %s was trained with padding %d and output padding %d; use -1 (or "
-                     "those values), or mode kernel to try others", model->name,
+                     _("model %s was trained with padding %d and output padding %d; use -1 (or "
+                     "those values), or mode kernel to try others"), model->name,
                      head->transposed.padding[0], head->transposed.output_padding[0]);
       else
         g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                     "model %s has no transposed convolution; padding must be -1", model->name);
+                     _("model %s has no transposed convolution; padding must be -1"), model->name);
       tconv_model_free (model);
       return NULL;
     }

@@ -69,7 +69,7 @@ tconv_spectrum (const float *plane, const float *reference, int w, int h, int n,
       {
         const double *c = z + 2 * ((gsize) ((y + n / 2) % n) * n + (x + n / 2) % n);
         double        amplitude = 2.0 * hypot (c[0], c[1]) / win_sum;
-        out[(gsize) y * n + x] = (float) CLAMP (log1p (255.0 * amplitude) / log1p (255.0), 0.0, 1.0);
+        out[(gsize) y * n + x] = (float) CLAMP ((log10 (amplitude + 1e-30) + 5.0) / 4.0, 0.0, 1.0);
       }
   g_free (z);
 }

@@ -1,3 +1,4 @@
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "tensor.h"
@@ -15,13 +16,13 @@ tconv_checked_numel (int n, int c, int h, int w, const char *what,
       if (dims[i] < 1)
         {
           g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                       "%s has an empty shape [%d, %d, %d, %d]", what, n, c, h, w);
+                       _("%s has an empty shape [%d, %d, %d, %d]"), what, n, c, h, w);
           return FALSE;
         }
       if (!g_size_checked_mul (&total, total, (gsize) dims[i]) || total > TCONV_MAX_ELEMENTS)
         {
           g_set_error (error, TCONV_ERROR, TCONV_ERROR_TOO_LARGE,
-                       "%s of shape [%d, %d, %d, %d] is too large", what, n, c, h, w);
+                       _("%s of shape [%d, %d, %d, %d] is too large"), what, n, c, h, w);
           return FALSE;
         }
     }

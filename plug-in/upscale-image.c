@@ -2,6 +2,7 @@
  * (reporting progress), and only then change the image in one undo group.  GIMP
  * cancels a plug-in by killing it, so nothing may change before all is computed. */
 #include "artifacts.h"
+#include "spectrum.h"
 #include "tconv-gegl.h"
 #include "tconv-plugin.h"
 
@@ -247,13 +248,40 @@ checkerboard_layer (GeglBuffer *result, int scale)
   return out;
 }
 
-/* The comparison image, from the two computed results. */
+/* The spectrum of a result's detail (its Y minus a smooth Y of the same size), over the
+ * centre's largest power-of-two square up to 512: the checkerboard's peaks at k/s. */
+static GeglBuffer *
+spectrum_layer (GeglBuffer *result, GeglBuffer *smooth, int *side)
+{
+  const GeglRectangle *r = gegl_buffer_get_extent (result);
+  gsize                n = (gsize) r->width * r->height;
+  float               *plane = g_new (float, n), *ref = g_new (float, n);
+  const Babl          *y = babl_format ("Y' float");
+
+  gegl_buffer_get (result, r, 1.0, y, plane, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+  gegl_buffer_get (smooth, r, 1.0, y, ref, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+  *side = tconv_spectrum_side (r->width, r->height, 512);
+  float      *spec = g_new (float, (gsize) *side * *side);
+  GeglBuffer *out = gegl_buffer_new (GEGL_RECTANGLE (0, 0, *side, *side), y);
+  tconv_spectrum (plane, ref, r->width, r->height, *side, spec);
+  gegl_buffer_set (out, NULL, 0, y, spec, GEGL_AUTO_ROWSTRIDE);
+  g_free (plane);
+  g_free (ref);
+  g_free (spec);
+  return out;
+}
+
+/* The comparison image, from the computed results. */
 static GimpImage *
 compare_image (GimpImage *image, GimpDrawable *drawable, const TconvModel *mt,
-               const TconvModel *mr, GeglBuffer *rt, GeglBuffer *rr)
+               const TconvModel *mr, GeglBuffer *rt, GeglBuffer *rr, GeglBuffer *smooth)
 {
   const int scale = mt->scale;
+  int       side;
   g_autoptr (GeglBuffer) map = checkerboard_layer (rt, scale);
+  g_autoptr (GeglBuffer) spectrum = spectrum_layer (rt, smooth, &side);
+  g_autofree char *name_s = g_strdup_printf (_("Spectrum of %s (centre %dx%d; checkerboard peaks at k/%d)"),
+                                             mt->name, side, side, scale);
   g_autofree char *name_t = g_strdup_printf (_("Transposed convolution (%s)"), mt->name);
   g_autofree char *name_r = g_strdup_printf (_("Resize + convolution (%s)"), mr->name);
   g_autofree char *name_m = g_strdup_printf (_("Checkerboard map of %s (x16)"), mt->name);
@@ -270,6 +298,8 @@ compare_image (GimpImage *image, GimpDrawable *drawable, const TconvModel *mt,
   add_layer (out, name_t, layer_type (drawable), rt);
   add_layer (out, name_m, gimp_drawable_is_gray (drawable) ? GIMP_GRAY_IMAGE : GIMP_RGB_IMAGE,
              map);
+  add_layer (out, name_s, gimp_drawable_is_gray (drawable) ? GIMP_GRAY_IMAGE : GIMP_RGB_IMAGE,
+             spectrum);
   gimp_image_undo_enable (out);
   return out;
 }
@@ -277,9 +307,9 @@ compare_image (GimpImage *image, GimpDrawable *drawable, const TconvModel *mt,
 GimpImage *
 tconv_compare (GimpImage *image, GimpDrawable *drawable, const TconvSettings *s, GError **error)
 {
-  TconvSettings transposed = *s, resize_conv = *s;
-  TconvModel   *mt = NULL, *mr = NULL;
-  GeglBuffer   *rt = NULL, *rr = NULL;
+  TconvSettings transposed = *s, resize_conv = *s, smooth;
+  TconvModel   *mt = NULL, *mr = NULL, *ms = NULL;
+  GeglBuffer   *rt = NULL, *rr = NULL, *rs = NULL;
   GimpImage    *out = NULL;
   Progress      progress = { 0 };
 
@@ -287,11 +317,17 @@ tconv_compare (GimpImage *image, GimpDrawable *drawable, const TconvSettings *s,
   resize_conv.mode = TCONV_MODE_RESIZE_CONV;
   resize_conv.kernel = 0; /* the resize+conv twin of that scale, whatever its kernel */
   resize_conv.model = NULL;
-  progress.total = 2.0 * gimp_drawable_get_width (drawable) * gimp_drawable_get_height (drawable);
+  /* the spectrum's smooth reference: Keys cubic as an evenly overlapping kernel */
+  tconv_settings_init (&smooth);
+  smooth.mode = TCONV_MODE_KERNEL;
+  progress.total = 3.0 * gimp_drawable_get_width (drawable) * gimp_drawable_get_height (drawable);
   gimp_progress_init (_("Comparing upscaling methods"));
 
   if (!(mt = model_for (&transposed, drawable, error))
       || !(mr = model_for (&resize_conv, drawable, error)))
+    goto done;
+  smooth.scale = mt->scale;
+  if (!(ms = model_for (&smooth, drawable, error)))
     goto done;
   if (mt->scale != mr->scale)
     {
@@ -301,14 +337,17 @@ tconv_compare (GimpImage *image, GimpDrawable *drawable, const TconvSettings *s,
       goto done;
     }
   if ((rt = compute (mt, drawable, s, &progress, error))
-      && (rr = compute (mr, drawable, s, &progress, error)))
-    out = compare_image (image, drawable, mt, mr, rt, rr);
+      && (rr = compute (mr, drawable, s, &progress, error))
+      && (rs = compute (ms, drawable, s, &progress, error)))
+    out = compare_image (image, drawable, mt, mr, rt, rr, rs);
   gimp_progress_update (1.0);
 
 done:
   g_clear_object (&rt);
   g_clear_object (&rr);
+  g_clear_object (&rs);
   tconv_model_free (mt);
   tconv_model_free (mr);
+  tconv_model_free (ms);
   return out;
 }

@@ -67,7 +67,10 @@ def killer():
 
 threading.Thread(target=killer).start()
 t0 = time.time()
-status = run(big, mode="kernel", scale=8, interpolation="lanczos", **{"tile-size": 16, "threads": 1})
+# a slow geometry (64 taps per axis, small tiles, one thread): the kill lands while
+# computing, long before anything is applied
+status = run(big, mode="kernel", scale=8, interpolation="lanczos",
+             **{"kernel-size": 64, "tile-size": 8, "threads": 1})
 print("cancel status", status, "after %.1f s" % (time.time() - t0))
 print("cancel size", big.get_width(), big.get_height())
 Gimp.file_save(Gimp.RunMode.NONINTERACTIVE, big, Gio.File.new_for_path(os.path.join(work, "after.png")), None)

@@ -31,3 +31,23 @@ compared = result.index(1)
 print("compare size", compared.get_width(), compared.get_height())
 for layer in compared.get_layers():
     print("compare layer:", layer.get_name())
+    # every compare layer at the image's origin and size, pixel-aligned with the others
+    print("compare layer geometry:", layer.get_name(), *layer.get_offsets()[1:],
+          layer.get_width(), layer.get_height())
+
+# Kernel-mode geometries whose size is not scale x input: the image takes the size the
+# formula gives, as `tconv upscale` does (the shell script compares the two).
+GEOMETRIES = {
+    "bilinear-s2-p0": dict(interpolation="bilinear", scale=2, padding=0),
+    "bicubic-s3-k5-p1": dict(interpolation="bicubic", scale=3, **{"kernel-size": 5}, padding=1),
+    "bilinear-s2-p1-op1": dict(interpolation="bilinear", scale=2, padding=1, **{"output-padding": 1}),
+    "nearest-s2-d2-p0": dict(interpolation="nearest", scale=2, dilation=2, padding=0),
+}
+small = os.path.join(work, "small.png")
+for name, args in GEOMETRIES.items():
+    image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(small))
+    result = run(image, mode="kernel", **args)
+    print("geometry", name, result.index(0), image.get_width(), image.get_height(),
+          image.get_layers()[0].get_width(), image.get_layers()[0].get_height())
+    Gimp.file_save(Gimp.RunMode.NONINTERACTIVE, image,
+                   Gio.File.new_for_path(os.path.join(work, "geometry-" + name + ".png")), None)

@@ -36,18 +36,44 @@ gimp plug-in-script-fu-eval "
 if [ $? -eq 0 ] && same_as_cli "$work/sf.png"; then ok "script-fu upscale equals tconv upscale"
 else not_ok "script-fu upscale equals tconv upscale"; cat "$work/out"; "$pngdiff" "$work/cli.png" "$work/sf.png"; fi
 
+# a 100x80 crop for the kernel-mode geometries
+magick "$in" -crop 100x80+60+90 +repage "$work/small.png" 2>/dev/null ||
+  convert "$in" -crop 100x80+60+90 +repage "$work/small.png"
 gimp python-fu-eval "exec(open('$(dirname "$0")/gimp-batch.py').read())"
 status=$?
 if [ $status -eq 0 ] && same_as_cli "$work/py.png"; then ok "python-fu upscale equals tconv upscale"
 else not_ok "python-fu upscale equals tconv upscale"; cat "$work/out"; fi
-layers=$(grep -c '^compare layer:' "$work/out")
-if grep -q 'compare size 512 512' "$work/out" && [ "$layers" -eq 5 ] \
+layers=$(grep -c "^compare layer:" "$work/out")
+if grep -q 'compare size 512 512' "$work/out" && [ "$layers" -eq 6 ] \
    && grep -q 'compare layer: Transposed convolution (tiny-x2)' "$work/out" \
    && grep -q 'compare layer: Resize + convolution (tiny-rc-x2)' "$work/out" \
    && grep -q 'compare layer: GIMP NoHalo' "$work/out" \
    && grep -q 'compare layer: GIMP cubic' "$work/out" \
-   && grep -q 'compare layer: Checkerboard map' "$work/out"; then ok "compare mode makes its five layers"
-else not_ok "compare mode makes its five layers"; cat "$work/out"; fi
+   && grep -q 'compare layer: Checkerboard map' "$work/out" \
+   && grep -q 'compare layer: Spectrum of tiny-x2' "$work/out"; then ok "compare mode makes its six layers"
+else not_ok "compare mode makes its six layers"; cat "$work/out"; fi
+
+if [ "$(grep -c '^compare layer geometry: .* 0 0 512 512$' "$work/out")" -eq 6 ]
+then ok "every compare layer sits at the origin with the image's size"
+else not_ok "every compare layer sits at the origin with the image's size"; grep '^compare layer geometry' "$work/out"; fi
+
+# one output-size rule: the plug-in's image is the CLI's size and pixels
+geometry() { # NAME CLI-FLAGS...
+  name=$1; shift
+  "$cli" upscale "$work/small.png" "$work/cli-$name.png" --mode kernel "$@" --quiet
+  set -- $("$pngdiff" "$work/cli-$name.png" "$work/geometry-$name.png")
+  line=$(grep "^geometry $name " "$work/out")
+  if [ "$1" = "$2" ] && awk "BEGIN { exit !($3 <= 1.0) }" && echo "$line" | grep -q "SUCCESS"; then
+    ok "kernel geometry $name: plug-in image $2 equals tconv upscale $1"
+  else not_ok "kernel geometry $name: plug-in ${2:-?} vs tconv upscale ${1:-?} (${3:-?}/255): $line"; fi
+}
+geometry bilinear-s2-p0 --interp bilinear --scale 2 --padding 0
+geometry bicubic-s3-k5-p1 --interp bicubic --scale 3 --kernel 5 --padding 1
+geometry bilinear-s2-p1-op1 --interp bilinear --scale 2 --padding 1 --output-padding 1
+geometry nearest-s2-d2-p0 --interp nearest --scale 2 --dilation 2 --padding 0
+if grep -q '^geometry bilinear-s2-p0 .* 202 162 202 162$' "$work/out"
+then ok "bilinear, scale 2, padding 0 on 100x80 gives 202x162"
+else not_ok "bilinear, scale 2, padding 0 on 100x80 gives 202x162"; grep '^geometry' "$work/out"; fi
 
 gimp plug-in-script-fu-eval "
   (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE \"$in\")))

@@ -17,15 +17,14 @@ tconv_geometry_clear (TconvGeometry *g)
 
 /* The shipped combinations of a learned mode, e.g. "x2 k9, x2 k8, x3 k9". */
 static char *
-offered_combinations (TconvMode mode, const char *installed)
+offered_combinations (TconvMode mode, GPtrArray *all)
 {
-  g_autoptr (GPtrArray) all = tconv_model_catalog (installed, NULL);
   GString *s = g_string_new (NULL);
 
   for (guint i = 0; i < all->len; i++)
     {
       TconvModelEntry *e = all->pdata[i];
-      if (e->mode == mode)
+      if (e->mode == mode && !e->degradation) /* photo twins share the clean ones' geometry */
         g_string_append_printf (s, "%sx%d k%d", s->len ? ", " : "", e->scale, e->kernel);
     }
   return g_string_free (s, FALSE);
@@ -33,7 +32,8 @@ offered_combinations (TconvMode mode, const char *installed)
 
 void
 tconv_geometry_compute (const TconvSettings *s, int width, int height, int channels,
-                        int bytes_per_pixel, const char *installed, TconvGeometry *g)
+                        int bytes_per_pixel, GPtrArray *catalog, const char *installed,
+                        TconvGeometry *g)
 {
   g_autoptr (GError) error = NULL;
   const int   in[2] = { height, width };
@@ -42,8 +42,8 @@ tconv_geometry_compute (const TconvSettings *s, int width, int height, int chann
 
   memset (g, 0, sizeof *g);
   if (s->mode != TCONV_MODE_KERNEL)
-    g->offered = offered_combinations (s->mode, installed);
-  model = tconv_settings_model (s, channels, installed, &error);
+    g->offered = offered_combinations (s->mode, catalog);
+  model = tconv_settings_model_in (s, channels, catalog, installed, &error);
   if (model == NULL)
     {
       g->reason = g_strdup (error->message);
@@ -61,7 +61,17 @@ tconv_geometry_compute (const TconvSettings *s, int width, int height, int chann
       g->dilation = up->transposed.dilation[0];
     }
   else
-    g->kernel = tconv_model_head_kernel (model);
+    {
+      g->kernel = tconv_model_head_kernel (model);
+      g->dilation = 1;
+      /* the convolution after the resize keeps the size: its padding is kernel / 2 */
+      for (int i = model->n_layers - 1; i >= 0; i--)
+        if (model->layers[i].kind == TCONV_LAYER_CONV2D)
+          {
+            g->padding = model->layers[i].conv.padding[0];
+            break;
+          }
+    }
 
   for (int a = 0; a < 2; a++)
     {

@@ -19,10 +19,11 @@ typedef struct
   int      stride, kernel, padding, output_padding, dilation;
 } TconvGeometry;
 
-/* `bytes_per_pixel` of the layer (all channels) sizes the result in megabytes. */
+/* `bytes_per_pixel` of the layer (all channels) sizes the result in megabytes;
+ * `catalog` is the dialog's, read once (no model file is read here). */
 void tconv_geometry_compute (const TconvSettings *s, int width, int height, int channels,
-                             int bytes_per_pixel, const char *installed_models,
-                             TconvGeometry *g);
+                             int bytes_per_pixel, GPtrArray *catalog,
+                             const char *installed_models, TconvGeometry *g);
 void tconv_geometry_clear   (TconvGeometry *g);
 
 G_END_DECLS

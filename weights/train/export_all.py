@@ -19,7 +19,8 @@ import models  # noqa: E402
 import tconv_export  # noqa: E402
 from train import DATASETS, evaluate  # noqa: E402
 
-# run folder -> (shipped name, kind, scale, kernel, residual)
+# run folder -> (shipped name, kind, scale, kernel, residual); photo models are trained
+# on JPEG-degraded inputs (--degradation photo) and say so in their "degradation" fact
 SHIPPED = {
     "x2-d": ("fsrcnn-x2", "transposed", 2, 9, "bicubic"),  # from scratch (third session)
     "x3-g": ("fsrcnn-x3", "transposed", 3, 9, "bicubic"),  # fine-tuned from x2-d
@@ -30,7 +31,18 @@ SHIPPED = {
     "rc-x2-k": ("fsrcnn-rc-x2", "resize-conv", 2, 9, "keys"),
     "rc-x3-k": ("fsrcnn-rc-x3", "resize-conv", 3, 9, "keys"),
     "rc-x4-k": ("fsrcnn-rc-x4", "resize-conv", 4, 9, "keys"),
+    # fine-tuned from the shipped clean model of the same name (fifth session)
+    "photo-x2-b": ("fsrcnn-photo-x2", "transposed", 2, 9, "bicubic"),
+    "photo-x3": ("fsrcnn-photo-x3", "transposed", 3, 9, "bicubic"),
+    "photo-x4": ("fsrcnn-photo-x4", "transposed", 4, 9, "bicubic"),
+    "photo-rc-x2": ("fsrcnn-rc-photo-x2", "resize-conv", 2, 9, "keys"),
 }
+CLEAN_DATA = ("T91 + BSD200 (random 24px or 32px LR crops, flips, rotations, 0.6/0.8 downscaled "
+              "copies); LR by MATLAB-compatible bicubic")
+PHOTO_DATA = ("T91 + BSD200 (random 32px LR crops, flips, rotations, 0.6/0.8 downscaled copies); "
+              "LR by MATLAB-compatible bicubic downscaling of the RGB image, then for 60% of the "
+              "copies PIL JPEG (4:2:0) at a quality uniform in 60-95 (a tenth of those first "
+              "slightly blurred or noisy), Y of the decoded image")
 RESIDUAL_TEXT = {"bicubic": "a global bicubic residual (PyTorch's, a = -0.75)",
                  "keys": "a global cubic residual (Keys, a = -0.5: exact on ramps)"}
 
@@ -53,7 +65,11 @@ def main():
         model.eval()
         psnr = {s: round(evaluate(model, scale, os.path.join(DATASETS, "test", s)), 3)
                 for s in ("Set5", "Set14")}
-        description = (f"FSRCNN(56,12,4) with {RESIDUAL_TEXT[residual]}; "
+        photo = run.startswith("photo")
+        jpeg = {s: {f"q{q}": round(evaluate(model, scale, os.path.join(DATASETS, "test", s), q), 3)
+                    for q in (75, 90)} for s in ("Set5", "Set14")}
+        description = (("For JPEG photos: " if photo else "")
+                       + f"FSRCNN(56,12,4) with {RESIDUAL_TEXT[residual]}; "
                        + (f"{kernel}x{kernel} transposed convolution, stride {scale}"
                           if kind == "transposed" else
                           f"nearest resize x{scale} then a {kernel}x{kernel} convolution "
@@ -61,11 +77,11 @@ def main():
         tconv_export.export(
             model, os.path.join(out_dir, name + ".safetensors"), name=name, scale=scale,
             mode=kind, color="y", description=description,
-            training_data="T91 + BSD200 (random 24px or 32px LR crops, flips, rotations, "
-                          "0.6/0.8 downscaled copies); LR by MATLAB-compatible bicubic",
-            pytorch_psnr_y=psnr, parameters=models.param_count(model))
-        print(f"{name}: Set5 {psnr['Set5']:.2f} dB, Set14 {psnr['Set14']:.2f} dB (PyTorch)",
-              flush=True)
+            training_data=PHOTO_DATA if photo else CLEAN_DATA,
+            degradation="jpeg" if photo else "bicubic",
+            pytorch_psnr_y=psnr, pytorch_psnr_y_jpeg=jpeg, parameters=models.param_count(model))
+        print(f"{name}: Set5 {psnr['Set5']:.2f} dB, Set14 {psnr['Set14']:.2f} dB, JPEG {jpeg} "
+              "(PyTorch)", flush=True)
 
 
 if __name__ == "__main__":

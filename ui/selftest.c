@@ -1,0 +1,231 @@
+/* tconv dialog — the GUI self-test: with TCONV_DIALOG_SELFTEST=FILE the dialog drives its
+ * own widgets (spin buttons, check boxes, the preview's view), records what it shows in
+ * FILE, saves screenshots next to it (FILE-normal.png, -compare.png, -spectrum.png), then
+ * writes where its Upscale button is on the screen and waits for a real pointer click
+ * there (tests/test-gimp-dialog.sh clicks with xdotool); without one it cancels. */
+#include <glib/gi18n-lib.h>
+
+#include "dialog-private.h"
+#include "model-file.h"
+#include "preview.h"
+
+typedef struct
+{
+  TconvDialog *d;
+  GString     *log;
+  char        *path;
+  int          step, waited, rendered_before;
+} SelfTest;
+
+static void
+record (SelfTest *t, const char *what)
+{
+  GtkWidget *ok = gtk_dialog_get_widget_for_response (GTK_DIALOG (t->d->dialog), GTK_RESPONSE_OK);
+  g_string_append_printf (t->log, "[%s]\nformula: %s\nsize: %s\nreason: %s\nok-sensitive: %d\n",
+                          what, gtk_label_get_text (GTK_LABEL (t->d->formula)),
+                          gtk_label_get_text (GTK_LABEL (t->d->size)),
+                          gtk_label_get_text (GTK_LABEL (t->d->reason)),
+                          gtk_widget_get_sensitive (ok));
+  static const char *const knobs[] = { "kernel-size", "padding", "output-padding" };
+  for (int k = 0; k < TCONV_N_AUTO_KNOBS; k++)
+    {
+      int v;
+      g_object_get (t->d->config, knobs[k], &v, NULL);
+      g_string_append_printf (t->log, "shown %s: %d%s\n", knobs[k], v,
+                              tconv_dialog_auto (t->d, k) ? " (automatic)" : "");
+    }
+  g_string_append_printf (t->log, "model row: %s\n",
+                          gtk_combo_box_text_get_active_text (GTK_COMBO_BOX_TEXT (t->d->model_combo)));
+}
+
+static GtkSpinButton *
+spin_of (SelfTest *t, const char *property)
+{
+  GtkWidget *w = gimp_procedure_dialog_get_widget (t->d->dialog, property, G_TYPE_NONE);
+  if (GTK_IS_SPIN_BUTTON (w))
+    return GTK_SPIN_BUTTON (w);
+  g_autoptr (GList) children = GTK_IS_CONTAINER (w) ? gtk_container_get_children (GTK_CONTAINER (w))
+                                                    : NULL;
+  for (GList *c = children; c; c = c->next)
+    if (GTK_IS_SPIN_BUTTON (c->data))
+      return c->data;
+  return NULL;
+}
+
+static void
+set_spin (SelfTest *t, const char *property, int value)
+{
+  GtkSpinButton *spin = spin_of (t, property);
+  if (spin)
+    gtk_spin_button_set_value (spin, value);
+  else
+    g_object_set (t->d->config, property, value, NULL);
+  g_string_append_printf (t->log, "set %s = %d via %s\n", property, value,
+                          spin ? "spin button" : "config");
+}
+
+static void
+set_auto (SelfTest *t, int knob, gboolean automatic)
+{
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (t->d->auto_check[knob]), automatic);
+}
+
+static void
+screenshot (SelfTest *t, const char *name)
+{
+  GdkWindow *win = gtk_widget_get_window (GTK_WIDGET (t->d->dialog));
+  GdkPixbuf *pix = gdk_pixbuf_get_from_window (win, 0, 0, gdk_window_get_width (win),
+                                               gdk_window_get_height (win));
+  g_autofree char *png = g_strdup_printf ("%s-%s.png", t->path, name);
+  if (pix && gdk_pixbuf_save (pix, png, "png", NULL, NULL))
+    g_string_append_printf (t->log, "screenshot: %s\n", png);
+  g_clear_object (&pix);
+}
+
+/* TRUE once the preview has shown a result newer than the last step's. */
+static gboolean
+preview_caught_up (SelfTest *t)
+{
+  int rendered = tconv_preview_rendered (t->d->preview);
+  if (rendered > t->rendered_before || t->waited++ > 150)
+    {
+      g_string_append_printf (t->log, "preview-rendered: %d\n", rendered);
+      t->rendered_before = rendered;
+      t->waited = 0;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+describe_preview (SelfTest *t)
+{
+  g_autofree char *text = tconv_preview_describe (t->d->preview);
+  g_string_append (t->log, text);
+}
+
+/* Where a real click presses Upscale: the button's centre in root coordinates. */
+static void
+publish_ok_button (SelfTest *t)
+{
+  GtkWidget    *ok = gtk_dialog_get_widget_for_response (GTK_DIALOG (t->d->dialog), GTK_RESPONSE_OK);
+  GtkAllocation a;
+  int           wx, wy, rx, ry;
+  gtk_widget_get_allocation (ok, &a);
+  gtk_widget_translate_coordinates (ok, gtk_widget_get_toplevel (ok), a.width / 2, a.height / 2,
+                                    &wx, &wy);
+  gdk_window_get_origin (gtk_widget_get_window (gtk_widget_get_toplevel (ok)), &rx, &ry);
+  g_string_append_printf (t->log, "model-files-read-after-first-refresh: %u\n",
+                          tconv_model_files_read () - t->d->files_after_first);
+  g_string_append_printf (t->log, "refreshes: %d\nok-button: %d %d\n", t->d->refreshes, rx + wx,
+                          ry + wy);
+  g_file_set_contents (t->path, t->log->str, -1, NULL);
+}
+
+/* Learned mode at a scale without a model, then kernel mode with explicit values. */
+static void
+drive_settings (SelfTest *t, int step)
+{
+  switch (step)
+    {
+    case 0:
+      g_string_append_printf (t->log, "label-mode: %s\nlabel-scale: %s\ntitle: %s\n",
+                              g_param_spec_get_nick (g_object_class_find_property (
+                                G_OBJECT_GET_CLASS (t->d->config), "mode")),
+                              g_param_spec_get_nick (g_object_class_find_property (
+                                G_OBJECT_GET_CLASS (t->d->config), "scale")),
+                              gtk_window_get_title (GTK_WINDOW (t->d->dialog)));
+      record (t, "initial");
+      set_spin (t, "scale", 5); /* no shipped model for x5: Upscale must go off */
+      break;
+    case 1:
+      record (t, "learned scale 5");
+      g_object_set (t->d->config, "mode", "kernel", NULL);
+      set_auto (t, 0, FALSE);
+      set_auto (t, 1, FALSE);
+      set_spin (t, "scale", 3);
+      set_spin (t, "kernel-size", 5);
+      set_spin (t, "padding", 1);
+      break;
+    case 2:
+      record (t, "kernel s3 k5 p1");
+      set_auto (t, 2, FALSE);
+      set_spin (t, "scale", 2);
+      set_spin (t, "output-padding", 3); /* PyTorch's rule: < max(stride, dilation) */
+      break;
+    case 3:
+      record (t, "kernel s2 op3");
+      g_object_set (t->d->config, "mode", "transposed", NULL);
+      for (int k = 0; k < TCONV_N_AUTO_KNOBS; k++)
+        set_auto (t, k, TRUE);
+      break;
+    default:
+      record (t, "back to transposed x2");
+      break;
+    }
+}
+
+static gboolean
+self_test_step (gpointer data)
+{
+  SelfTest *t = data;
+
+  if (t->d->refresh_id)
+    return G_SOURCE_CONTINUE; /* let the dialog catch up */
+  if (t->step <= 4)
+    {
+      drive_settings (t, t->step++);
+      return G_SOURCE_CONTINUE;
+    }
+  switch (t->step)
+    {
+    case 5: /* the before/after view */
+      if (!preview_caught_up (t))
+        return G_SOURCE_CONTINUE;
+      screenshot (t, "normal");
+      tconv_preview_set_view (t->d->preview, TRUE, 4, TCONV_OVERLAY_IMAGE);
+      break;
+    case 6: /* the compare view */
+      if (!preview_caught_up (t))
+        return G_SOURCE_CONTINUE;
+      describe_preview (t);
+      screenshot (t, "compare");
+      tconv_preview_set_view (t->d->preview, TRUE, 4, TCONV_OVERLAY_SPECTRUM);
+      break;
+    case 7: /* the spectra (drawn from the same results) */
+      screenshot (t, "spectrum");
+      tconv_preview_set_view (t->d->preview, FALSE, 2, TCONV_OVERLAY_IMAGE);
+      publish_ok_button (t);
+      break;
+    default: /* wait for the click (~60 s), then give up */
+      if (t->waited++ < 300)
+        return G_SOURCE_CONTINUE;
+      gtk_dialog_response (GTK_DIALOG (t->d->dialog), GTK_RESPONSE_CANCEL);
+      return G_SOURCE_REMOVE;
+    }
+  t->step++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+self_test_free (SelfTest *t)
+{
+  g_string_free (t->log, TRUE);
+  g_free (t->path);
+  g_free (t);
+}
+
+void
+tconv_dialog_self_test_start (TconvDialog *d)
+{
+  const char *path = g_getenv ("TCONV_DIALOG_SELFTEST");
+  if (path == NULL || d->preview == NULL)
+    return;
+  SelfTest *t = g_new0 (SelfTest, 1);
+  t->d = d;
+  t->log = g_string_new (NULL);
+  t->path = g_strdup (path);
+  /* removed with the dialog's main loop: the test ends when the dialog does */
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 200, self_test_step, t,
+                      (GDestroyNotify) self_test_free);
+}
