@@ -88,7 +88,9 @@ for lang in en ru; do
   check "$lang: compare tile GIMP cubic" "tile 0: " "$log"
   check "$lang: compare tile transposed model" "tile 1: fsrcnn-x2 (transposed)" "$log"
   check "$lang: compare tile resize+conv model" "tile 2: fsrcnn-rc-x2 (resize-conv)" "$log"
-  check "$lang: compare tile kernel geometry" "tile 3: bicubic kernel x2" "$log"
+  check "$lang: compare tile kernel geometry (the dialog's: bilinear, kernel 3)" \
+    "tile 3: bilinear kernel x2 (k3" "$log"
+  check "$lang: kernel 3 at stride 2 has a checkerboard" "index 72.857" "$log"
   if [ "$(grep -c '^tile [0-3]: .*; spectrum 256; ok$' "$log")" -eq 4 ]; then
     ok "$lang: all four methods ran, each with a 256x256 spectrum"
   else not_ok "$lang: all four methods ran, each with a 256x256 spectrum"; grep '^tile' "$log"; fi

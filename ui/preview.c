@@ -696,8 +696,10 @@ tconv_preview_describe (GtkWidget *box)
   for (int i = 0; p->shown && i < p->shown->n_tiles; i++)
     {
       const TconvTile *t = &p->shown->tiles[i];
-      g_string_append_printf (s, "tile %d: %s; %dx%d; index %.3f; spectrum %d; %s\n", i, t->label,
-                              t->w, t->h, t->index, t->spectrum_n, t->error ? t->error : "ok");
+      char index[G_ASCII_DTOSTR_BUF_SIZE]; /* a log for tests: the same in every locale */
+      g_ascii_formatd (index, sizeof index, "%.3f", t->index);
+      g_string_append_printf (s, "tile %d: %s; %dx%d; index %s; spectrum %d; %s\n", i, t->label,
+                              t->w, t->h, index, t->spectrum_n, t->error ? t->error : "ok");
     }
   g_string_append_printf (s, "zoom: %d\ncrop: %dx%d at (%d, %d)\n", p->zoom,
                           p->shown ? p->shown->in_w : 0, p->shown ? p->shown->in_h : 0,

@@ -179,10 +179,13 @@ self_test_step (gpointer data)
     }
   switch (t->step)
     {
-    case 5: /* the before/after view */
+    case 5: /* the before/after view; then a kernel geometry that shows a checkerboard */
       if (!preview_caught_up (t))
         return G_SOURCE_CONTINUE;
       screenshot (t, "normal");
+      g_object_set (t->d->config, "mode", "kernel", "interpolation", "bilinear", NULL);
+      set_auto (t, 0, FALSE);
+      set_spin (t, "kernel-size", 3); /* 3 % 2 != 0: uneven overlap */
       tconv_preview_set_view (t->d->preview, TRUE, 4, TCONV_OVERLAY_IMAGE);
       break;
     case 6: /* the compare view */
@@ -195,6 +198,11 @@ self_test_step (gpointer data)
     case 7: /* the spectra (drawn from the same results) */
       screenshot (t, "spectrum");
       tconv_preview_set_view (t->d->preview, FALSE, 2, TCONV_OVERLAY_IMAGE);
+      g_object_set (t->d->config, "mode", "transposed", NULL);
+      set_auto (t, 0, TRUE);
+      break;
+    case 8: /* back to the default model: what the click will run */
+      record (t, "before the click");
       publish_ok_button (t);
       break;
     default: /* wait for the click (~60 s), then give up */

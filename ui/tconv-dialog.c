@@ -242,7 +242,6 @@ build (TconvDialog *d, GimpProcedure *procedure)
   gtk_box_reorder_child (GTK_BOX (settings), gtk_widget_get_parent (d->model_combo), 7);
   main_box = gimp_procedure_dialog_fill_box (d->dialog, "main-box", "settings-box", NULL);
   gtk_orientable_set_orientation (GTK_ORIENTABLE (main_box), GTK_ORIENTATION_HORIZONTAL);
-  gtk_widget_set_vexpand (main_box, TRUE); /* the preview takes the height it is given */
   gtk_box_set_spacing (GTK_BOX (main_box), 12);
   gtk_box_pack_start (GTK_BOX (main_box), info_column (d), FALSE, FALSE, 0);
   if (d->drawable)
@@ -251,6 +250,9 @@ build (TconvDialog *d, GimpProcedure *procedure)
       gtk_box_pack_start (GTK_BOX (main_box), d->preview, TRUE, TRUE, 0);
     }
   gimp_procedure_dialog_fill (d->dialog, "main-box", NULL);
+  GtkWidget *parent = gtk_widget_get_parent (main_box);
+  if (GTK_IS_BOX (parent)) /* the preview takes the height the window is given */
+    gtk_container_child_set (GTK_CONTAINER (parent), main_box, "expand", TRUE, "fill", TRUE, NULL);
 }
 
 /* Automatic knobs go back to their automatic value: the run resolves them itself, and
