@@ -20,7 +20,12 @@ def run(image, **args):
     cfg.set_core_object_array("drawables", image.get_selected_drawables())
     for k, v in args.items():
         cfg.set_property(k, v)
-    return proc.run(cfg).index(0)
+    return status_name(proc.run(cfg).index(0))
+
+
+def status_name(status):
+    """SUCCESS, CALLING_ERROR...: 3.0 returns the enum, 3.2 its integer."""
+    return Gimp.PDBStatusType(int(status)).value_nick.upper().replace("-", "_")
 
 
 def fill(layer, value):

@@ -7,6 +7,11 @@ from gi.repository import Gimp, Gio
 work, data = os.environ["TCONV_WORK"], os.environ["TCONV_TEST_DATA"]
 
 
+def status_name(status):
+    """SUCCESS, CALLING_ERROR...: 3.0 returns the enum, 3.2 its integer."""
+    return Gimp.PDBStatusType(int(status)).value_nick.upper().replace("-", "_")
+
+
 def run(image, **args):
     proc = Gimp.get_pdb().lookup_procedure("plug-in-tconv-upscale")
     cfg = proc.create_config()
@@ -21,7 +26,7 @@ def run(image, **args):
 image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE,
                        Gio.File.new_for_path(os.path.join(data, "Set5", "img_003.png")))
 result = run(image, mode="transposed", scale=2)
-print("python-fu status", result.index(0))
+print("python-fu status", status_name(result.index(0)))
 Gimp.file_save(Gimp.RunMode.NONINTERACTIVE, image, Gio.File.new_for_path(os.path.join(work, "py.png")), None)
 
 image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE,
@@ -47,7 +52,7 @@ small = os.path.join(work, "small.png")
 for name, args in GEOMETRIES.items():
     image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(small))
     result = run(image, mode="kernel", **args)
-    print("geometry", name, result.index(0), image.get_width(), image.get_height(),
+    print("geometry", name, status_name(result.index(0)), image.get_width(), image.get_height(),
           image.get_layers()[0].get_width(), image.get_layers()[0].get_height())
     Gimp.file_save(Gimp.RunMode.NONINTERACTIVE, image,
                    Gio.File.new_for_path(os.path.join(work, "geometry-" + name + ".png")), None)

@@ -15,8 +15,12 @@ cp "$plugin" "$GIMP3_DIRECTORY/plug-ins/tconv/tconv"
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok - $1"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
+# the console of whichever series is installed: 3.0 names it gimp-console-3.0, 3.2
+# gimp-console-3.2 (and gimp-console)
+console=$(command -v gimp-console-3.0 || command -v gimp-console-3.2 || command -v gimp-console)
+echo "# $("$console" --version)"
 gimp() { # INTERPRETER SCRIPT: output in $work/out, exit status returned
-  gimp-console-3.0 -i -n -d -f --quit --batch-interpreter="$1" -b "$2" >"$work/out" 2>&1
+  "$console" -i -n -d -f --quit --batch-interpreter="$1" -b "$2" >"$work/out" 2>&1
 }
 # same_as_cli FILE: FILE has the size and pixels of the CLI's result (within 1/255)
 same_as_cli() {
@@ -98,20 +102,20 @@ gimp python-fu-eval "exec(open('$(dirname "$0")/gimp-batch-structure.py').read()
 expect() { # DESCRIPTION LINE
   if grep -qxF "$2" "$work/out"; then ok "$1"; else not_ok "$1 (no \"$2\")"; fi
 }
-expect "layer groups, offsets, masks and channels: run succeeds" "structure status <enum GIMP_PDB_SUCCESS of type Gimp.PDBStatusType>"
+expect "layer groups, offsets, masks and channels: run succeeds" "structure status SUCCESS"
 expect "image doubles" "structure image 80 60"
 expect "layer in a group doubles, offsets too" "structure inner 40 20 10 14"
 expect "layer mask doubles" "structure mask 40 20"
 expect "channel doubles" "structure channel 80 60"
 expect "top layer doubles" "structure top 80 60"
 expect "killed mid-computation: the image keeps its size" "cancel size 512 512"
-if grep -q "^cancel status <enum GIMP_PDB_SUCCESS" "$work/out"; then not_ok "the killed run did not report success"
+if grep -q "^cancel status SUCCESS" "$work/out"; then not_ok "the killed run did not report success"
 else ok "the killed run did not report success"; fi
 grep -E "^(cancel status|after cancel)" "$work/out"
 set -- $("$pngdiff" "$work/before.png" "$work/after.png")
 if [ "$1" = "$2" ] && [ "$3" = 0.0000 ]; then ok "killed mid-computation: the pixels are unchanged"
 else not_ok "killed mid-computation: the pixels are unchanged ($*)"; fi
-expect "GIMP keeps working after the kill" "after cancel status <enum GIMP_PDB_SUCCESS of type Gimp.PDBStatusType> 1024 1024"
+expect "GIMP keeps working after the kill" "after cancel status SUCCESS 1024 1024"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

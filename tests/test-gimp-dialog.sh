@@ -22,6 +22,8 @@ section() { # [NAME] FILE: the lines of one recorded step
   awk -v h="[$1]" '$0 == h {f=1; next} /^\[/ {f=0} f' "$2"
 }
 in="$data/Set5/img_003.png"
+gimp_gui=$(command -v gimp-3.0 || command -v gimp-3.2 || command -v gimp) # 3.0 or 3.2
+echo "# $("$gimp_gui" --version 2>/dev/null | head -1)"
 TCONV_MODEL_PATH="$models" "$cli" upscale "$in" "$work/cli.png" --quiet
 
 # Inside Xvfb: GIMP opens the dialog from a script; once the self-test has published
@@ -49,7 +51,7 @@ for lang in en ru; do
   GIMP3_DIRECTORY="$profile" TCONV_MODEL_PATH="$models" XDG_DATA_HOME="$work/xdg" \
   TCONV_DIALOG_SELFTEST="$log" \
     timeout 300 xvfb-run -a -s "-screen 0 1600x1200x24" sh "$work/session.sh" "$log" "$clicked" \
-      gimp-3.0 -n -d -f -s --batch-interpreter=plug-in-script-fu-eval -b "
+      "$gimp_gui" -n -d -f -s --batch-interpreter=plug-in-script-fu-eval -b "
       (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE \"$in\")))
              (drawables (car (gimp-image-get-selected-drawables image))))
         (plug-in-tconv-upscale RUN-INTERACTIVE image drawables
