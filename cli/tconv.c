@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "artifacts.h"
+#include "explain.h"
 #include "graph.h"
 #include "image-io.h"
 #include "jpeg-degrade.h"
@@ -573,6 +574,7 @@ static const Command COMMANDS[] = {
   { "models", cmd_models, "                         list installed models", FALSE },
   { "eval", cmd_eval, "--model M --scale S DIR... PSNR/SSIM, SRCNN or JPEG protocol", TRUE },
   { "artifacts", cmd_artifacts, "[--model M | kernel flags] checkerboard index", FALSE },
+  { "explain", tconv_cmd_explain, "[--stride --kernel --padding ...] what the layer does", FALSE },
 };
 
 /* GEGL's loaders warn on stderr about files they cannot read; tconv reports those

@@ -161,6 +161,7 @@ def main():
     ap.add_argument("--downscales", default="1.0,0.8,0.6", help="extra downscaled copies of each image")
     ap.add_argument("--train", default="train/T91,train/BSD200")
     ap.add_argument("--val", default="test/Set5")
+    ap.add_argument("--val2", help="photo: a second validation folder for the JPEG numbers")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
 
@@ -227,6 +228,10 @@ def main():
             if a.degradation == "photo":
                 jpeg = " q75 {:.3f} q90 {:.3f}".format(*(evaluate(model, a.scale, val, q)
                                                          for q in (75, 90)))
+                if a.val2:
+                    val2 = os.path.join(DATASETS, a.val2)
+                    jpeg += " | {} q75 {:.3f} q90 {:.3f}".format(
+                        a.val2.rsplit("/", 1)[-1], *(evaluate(model, a.scale, val2, q) for q in (75, 90)))
             print(f"iter {done}/{a.iters} loss {running / a.ckpt_every:.5f} lr {lr_now:.2e} "
                   f"val-PSNR {psnr:.3f}{jpeg} ({time.time() - t0:.0f}s)", flush=True)
             running = 0.0

@@ -47,3 +47,15 @@ t $hd --kind resize-conv --scale 4 --kernel 9 --residual keys --init "$runs/rc-x
 # kernel 8, a multiple of the stride (even overlap): new heads on the x2 and x4 networks
 t $hd --kind transposed --scale 2 --kernel 8 --init "$runs/x2-d" --out "$runs/k8-x2-d"
 t $hd --kind transposed --scale 4 --kernel 8 --init "$runs/x4-d" --out "$runs/k8-x4-d"
+
+# The photo models (fifth session): each shipped clean model fine-tuned on JPEG-degraded
+# inputs (weights/train/degrade.py): RGB bicubic downscale, then for 60% of the copies PIL
+# JPEG 4:2:0 at a quality uniform in 60-95 (a tenth of those blurred or noisy first), Y of
+# the decoded image; 32-pixel LR crops, L1.  A mix with more low qualities (85% JPEG at
+# 30-95) gained more at q75 but lost 1.5 dB on clean inputs (../shared/PROBES.md).
+photo="--degradation photo --kernel 9 --batch 32 --lr-patch 32 --lr 5e-4 --min-lr 5e-6 --head-lr-scale 0.1 --threads 1 --ckpt-every 500 --clean-share 0.4 --jpeg-q 60,95 --mild 0.1"
+models=$here/../models
+t $photo --kind transposed --scale 2 --iters 6000 --init-file "$models/fsrcnn-x2.safetensors" --out "$runs/photo-x2-b"
+t $photo --kind transposed --scale 3 --iters 4000 --init-file "$models/fsrcnn-x3.safetensors" --out "$runs/photo-x3"
+t $photo --kind transposed --scale 4 --iters 4000 --init-file "$models/fsrcnn-x4.safetensors" --out "$runs/photo-x4"
+t $photo --kind resize-conv --residual keys --scale 2 --iters 4000 --init-file "$models/fsrcnn-rc-x2.safetensors" --out "$runs/photo-rc-x2"

@@ -1,0 +1,308 @@
+/* tconv explain — what a ConvTranspose2d with these hyperparameters does, worked out with
+ * the core's own rules: the output-size formula for both axes, the zeros the stride
+ * inserts, the implicit zero padding, the taps each output phase receives, PyTorch's rule
+ * for every value, the checkerboard index of a fixed kernel of this geometry, and (with
+ * --adjoint) the gradient-of-convolution identity checked on random tensors.  --svg and
+ * --png draw the dialog's figure (draw/taps-figure.c). */
+#include <cairo-svg.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "artifacts.h"
+#include "conv2d.h"
+#include "explain.h"
+#include "kernels.h"
+#include "taps-figure.h"
+#include "tconv-error.h"
+
+typedef struct
+{
+  int   stride, kernel, padding, output_padding, dilation, width, height;
+  char *interp, *svg, *png, *size;
+  gboolean adjoint;
+} Args;
+
+/* One of PyTorch's rules on the values, printed as checked. */
+static gboolean
+rule (const char *text, gboolean ok, GString *why, const char *failure)
+{
+  printf ("   %-44s %s\n", text, ok ? "ok" : "FAILS");
+  if (!ok && why->len == 0)
+    g_string_assign (why, failure);
+  return ok;
+}
+
+static gboolean
+print_rules (const Args *a, GString *why)
+{
+  g_autofree char *r1 = g_strdup_printf ("stride >= 1: %d", a->stride);
+  g_autofree char *r2 = g_strdup_printf ("kernel_size >= 1: %d", a->kernel);
+  g_autofree char *r3 = g_strdup_printf ("dilation >= 1: %d", a->dilation);
+  g_autofree char *r4 = g_strdup_printf ("padding >= 0: %d", a->padding);
+  g_autofree char *r5 = g_strdup_printf ("output_padding >= 0: %d", a->output_padding);
+  g_autofree char *r6 = g_strdup_printf ("output_padding < max(stride, dilation): %d < %d",
+                                         a->output_padding, MAX (a->stride, a->dilation));
+  printf ("5. PyTorch's rules on these values:\n");
+  gboolean ok = rule (r1, a->stride >= 1, why, "stride must be at least 1");
+  ok &= rule (r2, a->kernel >= 1, why, "kernel_size must be at least 1");
+  ok &= rule (r3, a->dilation >= 1, why, "dilation must be at least 1");
+  ok &= rule (r4, a->padding >= 0, why, "padding must not be negative");
+  ok &= rule (r5, a->output_padding >= 0, why, "output_padding must not be negative");
+  ok &= rule (r6, a->output_padding < MAX (a->stride, a->dilation), why,
+              "output_padding must be smaller than either stride or dilation");
+  return ok;
+}
+
+static void
+print_size (const Args *a, const char *axis, int in, int out)
+{
+  printf ("   %s: (%d-1)*%d - 2*%d + %d*(%d-1) + %d + 1 = %d\n", axis, in, a->stride, a->padding,
+          a->dilation, a->kernel, a->output_padding, out);
+}
+
+static void
+print_geometry (const Args *a, int out_w, int out_h)
+{
+  int implicit = a->dilation * (a->kernel - 1) - a->padding;
+  printf ("1. Zero insertion: stride %d puts %d zero%s between neighbouring input pixels:\n"
+          "   %d x %d pixels become (%d-1)*%d+1 x (%d-1)*%d+1 = %d x %d.\n",
+          a->stride, a->stride - 1, a->stride - 1 == 1 ? "" : "s", a->width, a->height, a->width,
+          a->stride, a->height, a->stride, (a->width - 1) * a->stride + 1,
+          (a->height - 1) * a->stride + 1);
+  printf ("2. Implicit zero padding: dilation*(kernel-1) - padding = %d*(%d-1) - %d = %d on each "
+          "side%s%s.\n",
+          a->dilation, a->kernel, a->padding, implicit,
+          implicit < 0 ? " (negative: the result is cropped instead)" : "",
+          a->output_padding ? ", plus output_padding on the bottom and right" : "");
+  printf ("3. A stride-1 convolution of that with the kernel flipped gives the output:\n"
+          "   H_out = (H_in-1)*stride - 2*padding + dilation*(kernel-1) + output_padding + 1\n");
+  print_size (a, "H", a->height, out_h);
+  print_size (a, "W", a->width, out_w);
+}
+
+static void
+print_taps (const Args *a)
+{
+  TconvTapsFigure f = { FALSE, a->stride, a->kernel, a->padding, a->dilation };
+  int             lo = G_MAXINT, hi = 0;
+  printf ("4. Taps per output pixel away from the borders, by phase (index mod %d):\n   ", a->stride);
+  for (int r = 0; r < a->stride; r++)
+    {
+      int t = tconv_taps_figure_taps (&f, 8 * a->stride + r);
+      printf ("%sphase %d: %d", r ? ",  " : "", r, t);
+      lo = MIN (lo, t), hi = MAX (hi, t);
+    }
+  printf ("\n   2-D (rows x columns): %d to %d taps: %s\n", lo * lo, hi * hi,
+          lo == hi ? "even overlap, no checkerboard"
+                   : "uneven overlap: a checkerboard");
+  if (lo != hi && a->kernel % a->stride != 0)
+    printf ("   (kernel %d is not a multiple of stride %d)\n", a->kernel, a->stride);
+}
+
+/* The checkerboard index of a fixed interpolation kernel with this geometry. */
+static void
+print_index (const Args *a)
+{
+  TconvKernelSpec spec = { TCONV_KERNEL_BICUBIC, a->stride, a->kernel, a->padding,
+                           a->output_padding, a->dilation };
+  g_autoptr (GError) error = NULL;
+  double flat, ramp;
+  if (!tconv_kernel_shape_parse (a->interp, &spec.shape, &error))
+    {
+      printf ("   checkerboard index: %s\n", error->message);
+      return;
+    }
+  g_autoptr (TconvModel) m = tconv_kernel_model_new (&spec, 1, &error);
+  if (m && tconv_checkerboard_index (m, &flat, &ramp, &error))
+    printf ("   checkerboard index of a %s kernel with this geometry: %.3f (1/255; flat %.3f, "
+            "ramp %.3f)\n", a->interp, MAX (flat, ramp), flat, ramp);
+  else
+    printf ("   checkerboard index of a %s kernel: %s\n", a->interp, error->message);
+}
+
+static void
+fill_random (TconvTensor *t, GRand *r)
+{
+  for (gsize i = 0; i < (gsize) t->n * t->c * t->h * t->w; i++)
+    t->data[i] = (float) g_rand_double_range (r, -1.0, 1.0);
+}
+
+static double
+dot (const TconvTensor *a, const TconvTensor *b)
+{
+  double s = 0;
+  for (gsize i = 0; i < (gsize) a->n * a->c * a->h * a->w; i++)
+    s += (double) a->data[i] * b->data[i];
+  return s;
+}
+
+/* A transposed convolution is the adjoint of the convolution with the same weight:
+ * <conv_transpose2d(x), z> = <x, conv2d(z)> for every x and z (PyTorch computes conv2d's
+ * input gradient with it). */
+static gboolean
+print_adjoint (const Args *a, GError **error)
+{
+  g_autoptr (GRand) r = g_rand_new_with_seed (1);
+  TconvConvTranspose2dParams t = tconv_conv_transpose2d_params_default ();
+  TconvConv2dParams          c = tconv_conv2d_params_default ();
+  TconvTensor x = { 1, 2, a->height, a->width, NULL }, w = { 2, 3, a->kernel, a->kernel, NULL };
+  TconvTensor y = { 0 }, z = { 0 }, back = { 0 };
+  gboolean    ok;
+
+  t.stride[0] = t.stride[1] = c.stride[0] = c.stride[1] = a->stride;
+  t.padding[0] = t.padding[1] = c.padding[0] = c.padding[1] = a->padding;
+  t.dilation[0] = t.dilation[1] = c.dilation[0] = c.dilation[1] = a->dilation;
+  t.output_padding[0] = t.output_padding[1] = a->output_padding;
+  ok = tconv_tensor_alloc (&x, "x", error) && tconv_tensor_alloc (&w, "w", error)
+       && tconv_conv_transpose2d_shape (&x, &w, -1, &t, &y, error)
+       && tconv_tensor_alloc (&y, "y", error);
+  if (ok)
+    {
+      fill_random (&x, r), fill_random (&w, r);
+      z = (TconvTensor) { y.n, y.c, y.h, y.w, NULL };
+      ok = tconv_tensor_alloc (&z, "z", error) && tconv_conv_transpose2d (&x, &w, NULL, -1, &t, &y, error);
+    }
+  /* conv2d reads the same weight as [C_out = 2, C_in = 3, k, k] */
+  if (ok)
+    {
+      fill_random (&z, r);
+      ok = tconv_conv2d_shape (&z, &w, -1, &c, &back, error) && tconv_tensor_alloc (&back, "back", error)
+           && tconv_conv2d (&z, &w, NULL, -1, &c, &back, error);
+    }
+  if (ok && (back.h != x.h || back.w != x.w))
+    printf ("6. Adjoint check: conv2d maps the output back to %dx%d, not %dx%d (output_padding "
+            "rows it cannot see)\n", back.w, back.h, x.w, x.h);
+  else if (ok)
+    {
+      double lhs = dot (&y, &z), rhs = dot (&x, &back);
+      printf ("6. The gradient view, checked on random tensors (x: 1x2x%dx%d, weight 2x3x%dx%d):\n"
+              "   <conv_transpose2d(x, w), z> = %.4f\n   <x, conv2d(z, w)>           = %.4f\n"
+              "   equal to float rounding: %s\n", a->height, a->width, a->kernel, a->kernel, lhs,
+              rhs, fabs (lhs - rhs) <= 1e-4 * MAX (1.0, fabs (lhs)) ? "yes" : "NO");
+    }
+  tconv_tensor_free (&x), tconv_tensor_free (&w), tconv_tensor_free (&y);
+  tconv_tensor_free (&z), tconv_tensor_free (&back);
+  return ok;
+}
+
+/* The dialog's figure, into an SVG or PNG file. */
+static gboolean
+write_figure (const Args *a, const char *path, gboolean svg, GError **error)
+{
+  TconvTapsFigure f = { FALSE, a->stride, a->kernel, a->padding, a->dilation };
+  const double    width = 320;
+  cairo_surface_t *probe = cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA, NULL);
+  cairo_t         *cr = cairo_create (probe);
+  double           height = tconv_taps_figure_draw (cr, width, &f);
+  cairo_destroy (cr);
+  cairo_surface_destroy (probe);
+
+  cairo_surface_t *s = svg ? cairo_svg_surface_create (path, width, height)
+                           : cairo_image_surface_create (CAIRO_FORMAT_RGB24, (int) (2 * width),
+                                                         (int) ceil (2 * height));
+  cr = cairo_create (s);
+  if (!svg)
+    cairo_scale (cr, 2, 2);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  tconv_taps_figure_draw (cr, width, &f);
+  cairo_destroy (cr);
+  cairo_status_t st = svg ? (cairo_surface_finish (s), cairo_surface_status (s))
+                          : cairo_surface_write_to_png (s, path);
+  cairo_surface_destroy (s);
+  if (st != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "cannot write %s: %s", path,
+                   cairo_status_to_string (st));
+      return FALSE;
+    }
+  printf ("figure: %s\n", path);
+  return TRUE;
+}
+
+static gboolean
+parse_args (int argc, char **argv, Args *a, GError **error)
+{
+  GOptionEntry entries[] = {
+    { "stride", 0, 0, G_OPTION_ARG_INT, &a->stride, "Stride (default 2)", "S" },
+    { "kernel", 0, 0, G_OPTION_ARG_INT, &a->kernel, "Kernel size (default 4)", "K" },
+    { "padding", 0, 0, G_OPTION_ARG_INT, &a->padding, "Padding (default 1)", "P" },
+    { "output-padding", 0, 0, G_OPTION_ARG_INT, &a->output_padding, "Output padding (default 0)", "P" },
+    { "dilation", 0, 0, G_OPTION_ARG_INT, &a->dilation, "Dilation (default 1)", "D" },
+    { "size", 0, 0, G_OPTION_ARG_STRING, &a->size, "Input size (default 4x4)", "WxH" },
+    { "interp", 0, 0, G_OPTION_ARG_STRING, &a->interp,
+      "Kernel whose checkerboard index is shown (default bilinear)", "NAME" },
+    { "adjoint", 0, 0, G_OPTION_ARG_NONE, &a->adjoint, "Check the gradient identity numerically", NULL },
+    { "svg", 0, 0, G_OPTION_ARG_FILENAME, &a->svg, "Draw the figure into an SVG file", "FILE" },
+    { "png", 0, 0, G_OPTION_ARG_FILENAME, &a->png, "Draw the figure into a PNG file", "FILE" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- what a ConvTranspose2d does");
+  *a = (Args) { 2, 4, 1, 0, 1, 4, 4, NULL, NULL, NULL, NULL, FALSE };
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, error))
+    return FALSE;
+  if (a->size && sscanf (a->size, "%dx%d", &a->width, &a->height) != 2)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "--size takes WIDTHxHEIGHT, got \"%s\"", a->size);
+      return FALSE;
+    }
+  if (a->width < 1 || a->height < 1 || a->width > 65536 || a->height > 65536)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "the input size must be from 1x1 to 65536x65536, got %dx%d", a->width, a->height);
+      return FALSE;
+    }
+  if (!a->interp)
+    a->interp = g_strdup ("bilinear");
+  return TRUE;
+}
+
+static void
+args_clear (Args *a)
+{
+  g_free (a->interp), g_free (a->svg), g_free (a->png), g_free (a->size);
+}
+
+gboolean
+tconv_cmd_explain (int argc, char **argv, GError **error)
+{
+  Args     a;
+  gboolean ok;
+  int      out_w = 0, out_h = 0;
+
+  if (!parse_args (argc, argv, &a, error))
+    return FALSE;
+  printf ("ConvTranspose2d(kernel_size=%d, stride=%d, padding=%d, output_padding=%d, "
+          "dilation=%d) on a %dx%d input\n\n", a.kernel, a.stride, a.padding, a.output_padding,
+          a.dilation, a.width, a.height);
+  g_autoptr (GString) why = g_string_new (NULL);
+  GError *size_error = NULL;
+  gboolean rules = a.stride >= 1 && a.kernel >= 1 && a.dilation >= 1;
+  ok = rules && tconv_conv_transpose2d_output_len (a.width, a.kernel, a.stride, a.padding,
+                                                   a.output_padding, a.dilation, &out_w, &size_error)
+       && tconv_conv_transpose2d_output_len (a.height, a.kernel, a.stride, a.padding,
+                                             a.output_padding, a.dilation, &out_h, &size_error);
+  if (ok)
+    {
+      print_geometry (&a, out_w, out_h);
+      print_taps (&a);
+      print_index (&a);
+    }
+  ok = print_rules (&a, why) && ok;
+  if (ok && a.adjoint)
+    ok = print_adjoint (&a, error);
+  else if (!ok)
+    {
+      if (size_error && why->len == 0)
+        g_string_assign (why, size_error->message);
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "PyTorch refuses this layer: %s", why->str);
+    }
+  g_clear_error (&size_error);
+  ok = ok && (!a.svg || write_figure (&a, a.svg, TRUE, error))
+       && (!a.png || write_figure (&a, a.png, FALSE, error));
+  args_clear (&a);
+  return ok;
+}

@@ -1,0 +1,113 @@
+#include <glib/gi18n-lib.h>
+#include <math.h>
+
+#include "conv-transpose2d.h"
+#include "taps-figure.h"
+
+#define PERIODS 3  /* output periods shown per axis */
+#define FAR_IN  64 /* a long input, so the cells shown are away from its borders */
+
+int
+tconv_taps_figure_taps (const TconvTapsFigure *f, int o)
+{
+  if (f->resize_conv)
+    return f->kernel;
+  return tconv_conv_transpose2d_taps (o, FAR_IN, f->kernel, f->stride, f->padding, f->dilation);
+}
+
+/* 1. the upsampled input: real pixels every `stride` cells, inserted zeros between;
+ * 2. the kernel footprint under it: taps every `dilation` cells. */
+static double
+draw_strip (cairo_t *cr, const TconvTapsFigure *f, int n, double cell, double x0)
+{
+  const double strip_y = 18;
+  cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
+  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, 10);
+  cairo_move_to (cr, x0, 11);
+  cairo_show_text (cr, f->resize_conv ? _("input repeated by the resize")
+                                      : _("input with inserted zeros (hollow)"));
+  cairo_set_line_width (cr, 1.0);
+  for (int j = 0; j < n; j++)
+    {
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, x0 + (j + 0.5) * cell, strip_y + cell / 2, cell * 0.3, 0, 2 * G_PI);
+      if (f->resize_conv || j % f->stride == 0)
+        cairo_fill (cr);
+      else
+        cairo_stroke (cr);
+    }
+  const double ky = strip_y + cell + 6;
+  const int    step = f->resize_conv ? 1 : f->dilation;
+  const int    span = f->resize_conv ? f->kernel : f->dilation * (f->kernel - 1) + 1;
+  cairo_set_source_rgb (cr, 0.1, 0.4, 0.8);
+  cairo_rectangle (cr, x0 + 0.5, ky, MIN (span, n) * cell - 1, 6);
+  cairo_stroke (cr);
+  for (int k = 0; k < f->kernel && k * step < n; k++)
+    {
+      cairo_rectangle (cr, x0 + (k * step + 0.3) * cell, ky, cell * 0.4, 6);
+      cairo_fill (cr);
+    }
+  return ky + 14;
+}
+
+static void
+taps_range (const TconvTapsFigure *f, int n, int o0, double *lo, double *hi, double *mean)
+{
+  *lo = G_MAXDOUBLE, *hi = 0, *mean = 0;
+  for (int y = 0; y < n; y++)
+    for (int x = 0; x < n; x++)
+      {
+        double c = (double) tconv_taps_figure_taps (f, o0 + y) * tconv_taps_figure_taps (f, o0 + x);
+        *lo = MIN (*lo, c), *hi = MAX (*hi, c), *mean += c / (n * n);
+      }
+}
+
+/* 3. taps per output pixel, 2-D: rows x columns of phases, red above the mean, blue below. */
+static void
+draw_grid (cairo_t *cr, const TconvTapsFigure *f, int n, int o0, double cell, double x0, double gy,
+           double lo, double hi, double mean)
+{
+  for (int y = 0; y < n; y++)
+    for (int x = 0; x < n; x++)
+      {
+        int    c = tconv_taps_figure_taps (f, o0 + y) * tconv_taps_figure_taps (f, o0 + x);
+        double d = hi > lo ? (c - mean) / (hi - lo) : 0.0; /* -1..1: even overlap is white */
+        cairo_set_source_rgb (cr, d > 0 ? 1.0 : 1.0 + d, 1.0 - fabs (d), d < 0 ? 1.0 : 1.0 - d);
+        cairo_rectangle (cr, x0 + x * cell, gy + y * cell, cell, cell);
+        cairo_fill_preserve (cr);
+        cairo_set_source_rgb (cr, 0.75, 0.75, 0.75);
+        cairo_set_line_width (cr, 0.5);
+        cairo_stroke (cr);
+        if (cell >= 14)
+          {
+            char txt[16];
+            g_snprintf (txt, sizeof txt, "%d", c);
+            cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+            cairo_move_to (cr, x0 + x * cell + 3, gy + y * cell + cell - 4);
+            cairo_show_text (cr, txt);
+          }
+      }
+}
+
+double
+tconv_taps_figure_draw (cairo_t *cr, double width, const TconvTapsFigure *f)
+{
+  const int    s = MAX (1, f->stride), n = PERIODS * s, o0 = 8 * s; /* first output shown */
+  const double cell = MIN (22.0, (width - 20.0) / n), x0 = 10;
+  double       lo, hi, mean;
+
+  cairo_save (cr);
+  double gy = draw_strip (cr, f, n, cell, x0);
+  taps_range (f, n, o0, &lo, &hi, &mean);
+  draw_grid (cr, f, n, o0, cell, x0, gy, lo, hi, mean);
+  g_autofree char *range = hi > lo ? g_strdup_printf (_("taps per output pixel: %g to %g"), lo, hi)
+                                   : g_strdup_printf (_("taps per output pixel: %g everywhere"), hi);
+  cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
+  cairo_move_to (cr, x0, gy + n * cell + 13);
+  cairo_show_text (cr, range);
+  cairo_move_to (cr, x0, gy + n * cell + 26);
+  cairo_show_text (cr, hi > lo ? _("uneven overlap: a checkerboard") : _("even overlap: no checkerboard"));
+  cairo_restore (cr);
+  return gy + n * cell + 32;
+}
