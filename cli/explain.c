@@ -120,22 +120,6 @@ print_index (const Args *a)
     printf ("   checkerboard index of a %s kernel: %s\n", a->interp, error->message);
 }
 
-static void
-fill_random (TconvTensor *t, GRand *r)
-{
-  for (gsize i = 0; i < (gsize) t->n * t->c * t->h * t->w; i++)
-    t->data[i] = (float) g_rand_double_range (r, -1.0, 1.0);
-}
-
-static double
-dot (const TconvTensor *a, const TconvTensor *b)
-{
-  double s = 0;
-  for (gsize i = 0; i < (gsize) a->n * a->c * a->h * a->w; i++)
-    s += (double) a->data[i] * b->data[i];
-  return s;
-}
-
 /* A transposed convolution is the adjoint of the convolution with the same weight:
  * <conv_transpose2d(x), z> = <x, conv2d(z)> for every x and z (PyTorch computes conv2d's
  * input gradient with it). */
@@ -158,14 +142,14 @@ print_adjoint (const Args *a, GError **error)
        && tconv_tensor_alloc (&y, "y", error);
   if (ok)
     {
-      fill_random (&x, r), fill_random (&w, r);
+      tconv_tensor_fill_random (&x, r), tconv_tensor_fill_random (&w, r);
       z = (TconvTensor) { y.n, y.c, y.h, y.w, NULL };
       ok = tconv_tensor_alloc (&z, "z", error) && tconv_conv_transpose2d (&x, &w, NULL, -1, &t, &y, error);
     }
   /* conv2d reads the same weight as [C_out = 2, C_in = 3, k, k] */
   if (ok)
     {
-      fill_random (&z, r);
+      tconv_tensor_fill_random (&z, r);
       ok = tconv_conv2d_shape (&z, &w, -1, &c, &back, error) && tconv_tensor_alloc (&back, "back", error)
            && tconv_conv2d (&z, &w, NULL, -1, &c, &back, error);
     }
@@ -174,7 +158,7 @@ print_adjoint (const Args *a, GError **error)
             "rows it cannot see)\n", back.w, back.h, x.w, x.h);
   else if (ok)
     {
-      double lhs = dot (&y, &z), rhs = dot (&x, &back);
+      double lhs = tconv_tensor_dot (&y, &z), rhs = tconv_tensor_dot (&x, &back);
       printf ("6. The gradient view, checked on random tensors (x: 1x2x%dx%d, weight 2x3x%dx%d):\n"
               "   <conv_transpose2d(x, w), z> = %.4f\n   <x, conv2d(z, w)>           = %.4f\n"
               "   equal to float rounding: %s\n", a->height, a->width, a->kernel, a->kernel, lhs,

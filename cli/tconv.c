@@ -335,28 +335,41 @@ cmd_models (int argc, char **argv, GError **error)
 
 /* ---- eval -------------------------------------------------------------------------- */
 
+/* The image's pixels, modcropped to a multiple of scale, as interleaved floats in its own
+ * colour space: R'G'B' (when `rgb` or the image has colour) or Y'; *w, *h and *channels
+ * get the cropped size and the channel count. */
+static float *
+load_modcropped (const char *path, int scale, gboolean rgb, int *w, int *h, int *channels,
+                 GError **error)
+{
+  TconvImage img;
+  if (!tconv_image_load (path, &img, error))
+    return NULL;
+  /* gray images: their gray value for the SRCNN protocol's Y, or as R = G = B */
+  int         n = rgb || img.channels >= 3 ? 3 : 1;
+  const Babl *fmt = babl_format_with_space (n == 3 ? "R'G'B' float" : "Y' float",
+                                            gegl_buffer_get_format (img.buffer));
+  *w = img.width - img.width % scale, *h = img.height - img.height % scale, *channels = n;
+  float *px = g_new (float, (gsize) *w * *h * n);
+  gegl_buffer_get (img.buffer, GEGL_RECTANGLE (0, 0, *w, *h), 1.0, fmt, px, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
+  tconv_image_clear (&img);
+  return px;
+}
+
 /* Y plane in [0, 1] (gray images: the gray value), modcropped to a multiple of scale. */
 static gboolean
 load_y (const char *path, int scale, TconvTensor *y, GError **error)
 {
-  TconvImage img;
-  if (!tconv_image_load (path, &img, error))
+  int    w, h, n;
+  float *px = load_modcropped (path, scale, FALSE, &w, &h, &n, error);
+  if (px == NULL)
     return FALSE;
-  int          w = img.width - img.width % scale, h = img.height - img.height % scale;
-  int          rgb = img.channels >= 3;
-  const Babl  *fmt = babl_format_with_space (rgb ? "R'G'B' float" : "Y' float",
-                                             gegl_buffer_get_format (img.buffer));
-  float       *px = g_new (float, (gsize) w * h * (rgb ? 3 : 1));
-  gboolean     ok;
-
-  gegl_buffer_get (img.buffer, GEGL_RECTANGLE (0, 0, w, h), 1.0, fmt, px, GEGL_AUTO_ROWSTRIDE,
-                   GEGL_ABYSS_NONE);
   *y = (TconvTensor) { 1, 1, h, w, NULL };
-  ok = tconv_tensor_alloc (y, "image", error);
+  gboolean ok = tconv_tensor_alloc (y, "image", error);
   for (gsize i = 0; ok && i < (gsize) w * h; i++)
-    y->data[i] = rgb ? tconv_rgb_to_y (px[3 * i], px[3 * i + 1], px[3 * i + 2]) : px[i];
+    y->data[i] = n == 3 ? tconv_rgb_to_y (px[3 * i], px[3 * i + 1], px[3 * i + 2]) : px[i];
   g_free (px);
-  tconv_image_clear (&img);
   return ok;
 }
 
@@ -365,24 +378,17 @@ load_y (const char *path, int scale, TconvTensor *y, GError **error)
 static gboolean
 load_rgb (const char *path, int scale, TconvTensor *rgb, GError **error)
 {
-  TconvImage img;
-  if (!tconv_image_load (path, &img, error))
+  int    w, h, n;
+  float *px = load_modcropped (path, scale, TRUE, &w, &h, &n, error);
+  if (px == NULL)
     return FALSE;
-  int         w = img.width - img.width % scale, h = img.height - img.height % scale;
-  const Babl *fmt = babl_format_with_space ("R'G'B' float", gegl_buffer_get_format (img.buffer));
-  float      *px = g_new (float, (gsize) w * h * 3);
-  gsize       plane = (gsize) w * h;
-  gboolean    ok;
-
-  gegl_buffer_get (img.buffer, GEGL_RECTANGLE (0, 0, w, h), 1.0, fmt, px, GEGL_AUTO_ROWSTRIDE,
-                   GEGL_ABYSS_NONE);
+  gsize plane = (gsize) w * h;
   *rgb = (TconvTensor) { 1, 3, h, w, NULL };
-  ok = tconv_tensor_alloc (rgb, "image", error);
+  gboolean ok = tconv_tensor_alloc (rgb, "image", error);
   for (gsize i = 0; ok && i < plane; i++)
     for (int c = 0; c < 3; c++)
       rgb->data[c * plane + i] = px[3 * i + c];
   g_free (px);
-  tconv_image_clear (&img);
   return ok;
 }
 

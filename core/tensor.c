@@ -243,3 +243,19 @@ tconv_tensor_free (TconvTensor *t)
 {
   g_clear_pointer (&t->data, tconv_block_free);
 }
+
+double
+tconv_tensor_dot (const TconvTensor *a, const TconvTensor *b)
+{
+  double sum = 0;
+  for (gsize i = 0; i < (gsize) a->n * a->c * a->h * a->w; i++)
+    sum += (double) a->data[i] * b->data[i];
+  return sum;
+}
+
+void
+tconv_tensor_fill_random (TconvTensor *t, GRand *rand)
+{
+  for (gsize i = 0; i < (gsize) t->n * t->c * t->h * t->w; i++)
+    t->data[i] = (float) g_rand_double_range (rand, -1.0, 1.0);
+}

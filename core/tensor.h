@@ -47,6 +47,11 @@ tconv_tensor_numel (const TconvTensor *t)
 }
 
 /* Pointer to plane (n, c). */
+/* Sum of the element-wise products of two tensors of the same shape, in double. */
+double tconv_tensor_dot (const TconvTensor *a, const TconvTensor *b);
+/* Every element uniform in [-1, 1) from `rand` (checks on random tensors). */
+void   tconv_tensor_fill_random (TconvTensor *t, GRand *rand);
+
 static inline float *
 tconv_tensor_plane (const TconvTensor *t, int n, int c)
 {

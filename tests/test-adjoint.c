@@ -10,17 +10,7 @@ static void
 fill (TconvTensor *t, GRand *r)
 {
   g_assert_true (tconv_tensor_alloc (t, "t", NULL));
-  for (gsize i = 0; i < (gsize) t->n * t->c * t->h * t->w; i++)
-    t->data[i] = (float) g_rand_double_range (r, -1, 1);
-}
-
-static double
-dot (const TconvTensor *a, const TconvTensor *b)
-{
-  double s = 0;
-  for (gsize i = 0; i < (gsize) a->n * a->c * a->h * a->w; i++)
-    s += (double) a->data[i] * b->data[i];
-  return s;
+  tconv_tensor_fill_random (t, r);
 }
 
 static void
@@ -52,7 +42,7 @@ check (GRand *r, int stride, int kernel, int padding, int dilation, int groups, 
   g_assert_cmpint (back.w, ==, x.w);
   g_assert_true (tconv_tensor_alloc (&back, "back", NULL));
   g_assert_true (tconv_conv2d (&z, &w, NULL, -1, &c, &back, NULL));
-  double lhs = dot (&y, &z), rhs = dot (&x, &back);
+  double lhs = tconv_tensor_dot (&y, &z), rhs = tconv_tensor_dot (&x, &back);
   g_assert_cmpfloat (fabs (lhs - rhs), <=, 1e-5 * MAX (1.0, fabs (lhs)));
   tconv_tensor_free (&x), tconv_tensor_free (&w), tconv_tensor_free (&y);
   tconv_tensor_free (&z), tconv_tensor_free (&back);
