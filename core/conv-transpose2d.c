@@ -49,15 +49,16 @@ tconv_conv_transpose2d_output_len (int in, int kernel, int stride, int padding,
   if (len < 1)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "%s: output size (%d-1)*%d - 2*%d + %d*(%d-1) + %d + 1 = %" G_GINT64_FORMAT
-                   " is empty: padding is too large", OP, in, stride, padding, dilation, kernel,
-                   output_padding, len);
+                   /* %lld, not G_GINT64_FORMAT: gettext must see the whole text */
+                   _("%s: output size (%d-1)*%d - 2*%d + %d*(%d-1) + %d + 1 = %lld is empty: "
+                     "padding is too large"), OP, in, stride, padding, dilation, kernel,
+                   output_padding, (long long) len);
       return FALSE;
     }
   if (len > G_MAXINT)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_TOO_LARGE,
-                   "%s: output size %" G_GINT64_FORMAT " is too large", OP, len);
+                   _("%s: output size %lld is too large"), OP, (long long) len);
       return FALSE;
     }
   *out = (int) len;

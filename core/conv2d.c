@@ -23,8 +23,8 @@ tconv_conv2d_output_len (int in, int kernel, int stride, int padding, int dilati
   if (padded < span)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "%s: output size is empty: input %d + 2*padding %d is smaller than the "
-                   "dilated kernel %" G_GINT64_FORMAT, OP, in, padding, span);
+                   _("%s: output size is empty: input %d + 2*padding %d is smaller than the "
+                     "dilated kernel %lld"), OP, in, padding, (long long) span);
       return FALSE;
     }
   *out = (int) ((padded - span) / stride + 1);

@@ -219,8 +219,8 @@ tensor_alloc (TconvTensor *t, gboolean zero, const char *what, GError **error)
   if (t->data == NULL)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY,
-                   "not enough memory for %s (%" G_GSIZE_FORMAT " MB)",
-                   what, numel * sizeof (float) >> 20);
+                   _("not enough memory for %s (%llu MB)"), what,
+                   (unsigned long long) (numel * sizeof (float) >> 20));
       return FALSE;
     }
   return TRUE;
