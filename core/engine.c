@@ -253,6 +253,24 @@ bicubic_planes (const TconvTensor *src, int scale, TconvTensor *dst, GError **er
          && tconv_resize (src, TCONV_INTERP_BICUBIC, scale, scale, dst, error);
 }
 
+/* The graph on the network's planes, in the model's value range: a network trained on
+ * 0-255 values gets 0-255 values, and its output comes back to 0-1. */
+static gboolean
+forward_in_range (const TconvModel *model, TconvTensor *in, TconvTensor *out, GError **error)
+{
+  float lo, hi;
+  tconv_model_value_range (model, &lo, &hi);
+  const gboolean scaled = lo != 0.0f || hi != 1.0f;
+  const gsize    n = tconv_tensor_numel (in);
+  for (gsize i = 0; scaled && i < n; i++)
+    in->data[i] = lo + in->data[i] * (hi - lo);
+  if (!tconv_graph_forward (model, in, out, error))
+    return FALSE;
+  for (gsize i = 0, m = tconv_tensor_numel (out); scaled && i < m; i++)
+    out->data[i] = (out->data[i] - lo) / (hi - lo);
+  return TRUE;
+}
+
 static gboolean
 process_tile (Job *job, int index, GError **error)
 {
@@ -304,7 +322,7 @@ process_tile (Job *job, int index, GError **error)
   ok = FALSE;
 
   split_pixels (model, pixels, ch, &net_in, &side_in);
-  if (!tconv_graph_forward (model, &net_in, &net_out, error))
+  if (!forward_in_range (model, &net_in, &net_out, error))
     goto out;
   /* Crop output row r is full output row r + cy0*scale (see graph.h); the owned span
    * must lie inside it, or the halo was too small. */

@@ -1,4 +1,5 @@
 #include <glib/gi18n-lib.h>
+#include <math.h>
 #include <string.h>
 
 #include "model-file.h"
@@ -284,6 +285,37 @@ parse_layer (Ctx *ctx, JsonNode *node, TconvLayer *l, int channels, GError **err
     }                                                                                        \
   while (0)
 
+/* "value_range": [black, white] of the network's input and output, e.g. [0, 255] for a
+ * network trained on 8-bit values; the engine converts to and from it. */
+static gboolean
+parse_value_range (JsonObject *graph, TconvModel *model, const char *what, GError **error)
+{
+  JsonNode  *n = json_object_get_member (graph, "value_range");
+  JsonArray *a = n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+
+  if (n == NULL)
+    return TRUE; /* [0, 1] */
+  if (a && json_array_get_length (a) == 2)
+    {
+      JsonNode *lo = json_array_get_element (a, 0), *hi = json_array_get_element (a, 1);
+      if (JSON_NODE_HOLDS_VALUE (lo) && JSON_NODE_HOLDS_VALUE (hi)
+          && json_node_get_value_type (lo) != G_TYPE_STRING
+          && json_node_get_value_type (hi) != G_TYPE_STRING)
+        {
+          double l = json_node_get_double (lo), h = json_node_get_double (hi);
+          if (isfinite (l) && isfinite (h) && h > l && fabs (l) <= 1e6 && fabs (h) <= 1e6)
+            {
+              model->value_lo = (float) l, model->value_hi = (float) h;
+              return TRUE;
+            }
+        }
+    }
+  g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
+               _("%s: \"value_range\" must be [black, white] with white > black (e.g. [0, 1] or "
+                 "[0, 255])"), what);
+  return FALSE;
+}
+
 TconvModel *
 tconv_model_load_bytes (const guint8 *bytes, gsize len, const char *what, GError **error)
 {
@@ -342,6 +374,8 @@ tconv_model_load_bytes (const guint8 *bytes, gsize len, const char *what, GError
         MODEL_FAIL ("%s: \"scale\" must be an integer from 1 to %d", what, MAX_STRIDE);
       model->scale = (int) json_node_get_int (n);
     }
+  if (!parse_value_range (graph, model, what, error))
+    return NULL;
   if (!json_object_has_member (graph, "layers")
       || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (graph, "layers")))
     MODEL_FAIL ("%s: the graph has no \"layers\" array", what);

@@ -26,6 +26,14 @@ tconv_model_free (TconvModel *model)
   g_free (model);
 }
 
+void
+tconv_model_value_range (const TconvModel *model, float *lo, float *hi)
+{
+  gboolean unset = model->value_lo == 0.0f && model->value_hi == 0.0f;
+  *lo = unset ? 0.0f : model->value_lo;
+  *hi = unset ? 1.0f : model->value_hi;
+}
+
 gsize
 tconv_model_param_count (const TconvModel *model)
 {

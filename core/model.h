@@ -69,6 +69,8 @@ typedef struct
   TconvLayer *layers;
   char       *facts_json; /* the file's metadata as written (training data, PSNR table...) */
   float      *storage;    /* every weight and bias, owned */
+  float       value_lo, value_hi; /* what the network takes for black and white (the file's
+                                     value_range); both 0 means [0, 1] */
   gint        extra_refs; /* holders besides the first (tconv_model_ref); 0 when new */
 } TconvModel;
 
@@ -77,6 +79,9 @@ typedef struct
 TconvModel *tconv_model_ref (TconvModel *model);
 void tconv_model_free (TconvModel *model);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TconvModel, tconv_model_free)
+
+/* The model's value range: its black and white, [0, 1] unless the file says otherwise. */
+void tconv_model_value_range (const TconvModel *model, float *lo, float *hi);
 
 /* Number of learned parameters. */
 gsize tconv_model_param_count (const TconvModel *model);

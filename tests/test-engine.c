@@ -269,9 +269,9 @@ expect_load_error (const guint8 *bytes, gsize len, const char *needle)
     g_error ("message \"%s\" does not mention \"%s\"", error->message, needle);
 }
 
-/* A fixture with its header's text edited: `from` replaced by `to` (once). */
-static void
-expect_edit_error_in (const char *fixture, const char *from, const char *to, const char *needle)
+/* A fixture's bytes with its header's text edited: `from` replaced by `to` (once). */
+static GByteArray *
+edited_fixture (const char *fixture, const char *from, const char *to)
 {
   g_autoptr (GBytes) b = fixture_file_bytes (fixture);
   gsize         len;
@@ -286,11 +286,52 @@ expect_edit_error_in (const char *fixture, const char *from, const char *to, con
   g_string_append (h, to);
   g_string_append (h, at + strlen (from));
   guint64 nlen = GUINT64_TO_LE ((guint64) h->len);
-  g_autoptr (GByteArray) out = g_byte_array_new ();
+  GByteArray *out = g_byte_array_new ();
   g_byte_array_append (out, (const guint8 *) &nlen, 8);
   g_byte_array_append (out, (const guint8 *) h->str, h->len);
   g_byte_array_append (out, d + 8 + hlen, len - 8 - hlen);
+  return out;
+}
+
+static void
+expect_edit_error_in (const char *fixture, const char *from, const char *to, const char *needle)
+{
+  g_autoptr (GByteArray) out = edited_fixture (fixture, from, to);
   expect_load_error (out->data, out->len, needle);
+}
+
+/* value_range is honoured: the 0-255 twin of a model (its file says [0, 255], its biases
+ * are 255 times the original's; every layer is linear or positively homogeneous) upscales
+ * an image exactly as the original does; a range that cannot be honoured is refused. */
+static void
+test_value_range (void)
+{
+  const char *names[] = { "tiny-x2", "tiny-rgb-x3", "tiny-rc-x2" };
+  for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+    {
+      g_autoptr (GByteArray) bytes = edited_fixture (names[k], "value_range\\\":[0.0,1.0]",
+                                                     "value_range\\\":[0.0,255.0]");
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TconvModel) m1 = fixture_model (names[k]);
+      g_autoptr (TconvModel) m255 = tconv_model_load_bytes (bytes->data, bytes->len, names[k], &error);
+      g_assert_no_error (error);
+      g_assert_cmpfloat (m255->value_hi, ==, 255.0f);
+      for (int i = 0; i < m255->n_layers; i++)
+        for (int c = 0; m255->layers[i].bias && c < m255->layers[i].out_channels; c++)
+          m255->layers[i].bias[c] *= 255.0f;
+      TconvImageInfo info = { 37, 29, 3 };
+      g_autofree float *in = random_image (info.width, info.height, 3, 11);
+      gsize n1, n255;
+      g_autofree float *o1 = run (m1, &info, in, 0, 1, &n1);
+      g_autofree float *o255 = run (m255, &info, in, 0, 1, &n255);
+      g_assert_cmpuint (n1, ==, n255);
+      for (gsize i = 0; i < n1; i++)
+        g_assert_cmpfloat_with_epsilon (o1[i], o255[i], 2e-5);
+    }
+  expect_edit_error_in ("tiny-x2", "value_range\\\":[0.0,1.0]", "value_range\\\":[1.0,0.0]",
+                            "\"value_range\" must be [black, white]");
+  expect_edit_error_in ("tiny-x2", "value_range\\\":[0.0,1.0]", "value_range\\\":\\\"0-255\\\"",
+                            "\"value_range\" must be [black, white]");
 }
 
 static void
@@ -395,6 +436,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/ycbcr", test_ycbcr);
   g_test_add_func ("/engine/progress-and-cancel", test_progress_and_cancel);
   g_test_add_func ("/model/hostile-files", test_hostile_files);
+  g_test_add_func ("/model/value-range", test_value_range);
   g_test_add_func ("/model/overlap-and-nan", test_overlap_and_nan);
   g_test_add_func ("/model/bit-flips", test_bit_flips);
   return g_test_run ();
