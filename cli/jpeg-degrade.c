@@ -5,7 +5,6 @@
 #include <jpeglib.h>
 
 #include "jpeg-degrade.h"
-#include "sr-metrics.h"
 #include "tconv-error.h"
 
 /* libjpeg reports fatal errors through error_exit, which must not return. */
@@ -74,7 +73,7 @@ encode (const guint8 *px, int w, int h, int quality, unsigned char **out, unsign
 }
 
 static gboolean
-decode_y (const unsigned char *data, unsigned long len, TconvTensor *y, GError **error)
+decode_rgb (const unsigned char *data, unsigned long len, TconvTensor *rgb, GError **error)
 {
   struct jpeg_decompress_struct d;
   JpegError                     err;
@@ -97,12 +96,12 @@ decode_y (const unsigned char *data, unsigned long len, TconvTensor *y, GError *
   row = g_new (guint8, (gsize) d.output_width * 3);
   while (d.output_scanline < d.output_height)
     {
-      float   *dst = y->data + (gsize) d.output_scanline * y->w;
+      gsize    plane = (gsize) rgb->h * rgb->w, at = (gsize) d.output_scanline * rgb->w;
       JSAMPROW r = row;
       jpeg_read_scanlines (&d, &r, 1);
-      for (int x = 0; x < y->w; x++)
-        dst[x] = tconv_rgb_to_y (row[3 * x] / 255.0f, row[3 * x + 1] / 255.0f,
-                                 row[3 * x + 2] / 255.0f);
+      for (int x = 0; x < rgb->w; x++)
+        for (int c = 0; c < 3; c++)
+          rgb->data[c * plane + at + x] = row[3 * x + c] / 255.0f;
     }
   jpeg_finish_decompress (&d);
   jpeg_destroy_decompress (&d);
@@ -111,7 +110,7 @@ decode_y (const unsigned char *data, unsigned long len, TconvTensor *y, GError *
 }
 
 gboolean
-tconv_jpeg_roundtrip_y (const TconvTensor *rgb, int quality, TconvTensor *y, GError **error)
+tconv_jpeg_roundtrip (const TconvTensor *rgb, int quality, TconvTensor *out, GError **error)
 {
   unsigned char *jpeg = NULL;
   unsigned long  len = 0;
@@ -124,11 +123,11 @@ tconv_jpeg_roundtrip_y (const TconvTensor *rgb, int quality, TconvTensor *y, GEr
       return FALSE;
     }
   guint8 *px = interleave_8bit (rgb);
-  *y = (TconvTensor) { 1, 1, rgb->h, rgb->w, NULL };
+  *out = (TconvTensor) { 1, 3, rgb->h, rgb->w, NULL };
   ok = encode (px, rgb->w, rgb->h, quality, &jpeg, &len, error)
-       && tconv_tensor_alloc (y, "decoded JPEG", error) && decode_y (jpeg, len, y, error);
+       && tconv_tensor_alloc (out, "decoded JPEG", error) && decode_rgb (jpeg, len, out, error);
   if (!ok)
-    tconv_tensor_free (y);
+    tconv_tensor_free (out);
   free (jpeg);
   g_free (px);
   return ok;

@@ -414,24 +414,61 @@ imresize_new (const TconvTensor *in, double scale, TconvTensor *out, GError **er
          && tconv_imresize (in, scale, out, error);
 }
 
-/* HR Y and the low-resolution Y input of the protocol: the SRCNN one (the HR's Y, gray
+/* HR Y and the low-resolution input of the protocol: the SRCNN one (the HR's Y, gray
  * images' gray value, downscaled in float) when jpeg_quality is 0, else the photo one (the
  * RGB image downscaled, JPEG at that quality, the decoded image's Y), as
- * weights/train/degrade.py makes them. */
+ * weights/train/degrade.py makes them.  An RGB model's input is the downscaled (and
+ * JPEG-decoded) R'G'B' planes themselves. */
 static gboolean
-protocol_pair (const char *path, int scale, int jpeg_quality, TconvTensor *hr, TconvTensor *lr,
-               GError **error)
+protocol_pair (const char *path, int scale, int jpeg_quality, gboolean rgb_model, TconvTensor *hr,
+               TconvTensor *lr, GError **error)
 {
-  TconvTensor rgb = { 0 }, small = { 0 };
+  TconvTensor rgb = { 0 }, small = { 0 }, decoded = { 0 };
   gboolean    ok;
 
-  if (jpeg_quality == 0)
+  if (jpeg_quality == 0 && !rgb_model)
     return load_y (path, scale, hr, error) && imresize_new (hr, 1.0 / scale, lr, error);
   ok = load_rgb (path, scale, &rgb, error) && y_of_rgb (&rgb, hr, error)
        && imresize_new (&rgb, 1.0 / scale, &small, error)
-       && tconv_jpeg_roundtrip_y (&small, jpeg_quality, lr, error);
+       && (jpeg_quality == 0 || tconv_jpeg_roundtrip (&small, jpeg_quality, &decoded, error));
+  const TconvTensor *input = jpeg_quality ? &decoded : &small;
+  if (ok && rgb_model)
+    {
+      *lr = *input;
+      if (input == &small)
+        small.data = NULL;
+      else
+        decoded.data = NULL;
+    }
+  else if (ok)
+    ok = y_of_rgb (input, lr, error);
   tconv_tensor_free (&rgb);
   tconv_tensor_free (&small);
+  tconv_tensor_free (&decoded);
+  return ok;
+}
+
+/* Runs the model on the LR planes (1 or 3) and gives the Y of its output. */
+static gboolean
+upscale_to_y (const TconvModel *model, const TconvTensor *lr, const TconvRunOptions *opts,
+              TconvTensor *sr_y, GError **error)
+{
+  const int      c = lr->c, ow = lr->w * model->scale, oh = lr->h * model->scale;
+  const gsize    plane = (gsize) lr->w * lr->h, out_plane = (gsize) ow * oh;
+  TconvImageInfo info = { lr->w, lr->h, c };
+  float         *in = g_new (float, plane * c), *out = g_new (float, out_plane * c);
+  gboolean       ok;
+
+  for (gsize i = 0; i < plane; i++) /* planes -> interleaved, as images are */
+    for (int k = 0; k < c; k++)
+      in[i * c + k] = lr->data[k * plane + i];
+  *sr_y = (TconvTensor) { 1, 1, oh, ow, NULL };
+  ok = tconv_engine_run_pixels_direct (model, &info, in, out, opts, error)
+       && tconv_tensor_alloc (sr_y, "result", error);
+  for (gsize i = 0; ok && i < out_plane; i++)
+    sr_y->data[i] = c == 3 ? tconv_rgb_to_y (out[3 * i], out[3 * i + 1], out[3 * i + 2]) : out[i];
+  g_free (in);
+  g_free (out);
   return ok;
 }
 
@@ -440,17 +477,13 @@ eval_image (const TconvModel *model, int scale, int jpeg_quality, const char *pa
             const TconvRunOptions *opts, double *psnr, double *ssim, GError **error)
 {
   TconvTensor hr = { 0 }, lr = { 0 }, sr = { 0 };
-  gboolean    ok = protocol_pair (path, scale, jpeg_quality, &hr, &lr, error);
+  gboolean    rgb = model && model->color == TCONV_COLOR_RGB;
+  gboolean    ok = protocol_pair (path, scale, jpeg_quality, rgb, &hr, &lr, error);
 
   if (ok && model == NULL)
     ok = imresize_new (&lr, scale, &sr, error); /* the bicubic baseline */
   else if (ok)
-    {
-      TconvImageInfo info = { lr.w, lr.h, 1 };
-      sr = (TconvTensor) { 1, 1, hr.h, hr.w, NULL };
-      ok = tconv_tensor_alloc (&sr, "result", error)
-           && tconv_engine_run_pixels_direct (model, &info, lr.data, sr.data, opts, error);
-    }
+    ok = upscale_to_y (model, &lr, opts, &sr, error);
   ok = ok && tconv_psnr_y (&sr, &hr, scale, psnr, error) && tconv_ssim_y (&sr, &hr, scale, ssim, error);
   tconv_tensor_free (&hr);
   tconv_tensor_free (&lr);
@@ -500,12 +533,6 @@ cmd_eval (int argc, char **argv, GError **error)
     {
       if (!(model = flags_model (&f, 1, error)))
         return FALSE;
-      if (model->color == TCONV_COLOR_RGB)
-        {
-          g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                       "eval measures Y models; %s works on RGB", model->name);
-          return FALSE;
-        }
     }
   int scale = model ? model->scale : (f.s.scale ? f.s.scale : 2);
   TconvRunOptions opts = { f.s.tile_size, f.s.threads, NULL, NULL, NULL };

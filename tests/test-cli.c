@@ -187,6 +187,45 @@ test_eval_bicubic (void)
   g_assert_nonnull (strstr (sout, "mean PSNR=33.66 SSIM=0.929"));
 }
 
+/* The mean PSNR a `tconv eval` run printed. */
+static double
+mean_psnr (const char *out)
+{
+  const char *at = strstr (out, "mean PSNR=");
+  g_assert_nonnull (at);
+  return g_ascii_strtod (at + strlen ("mean PSNR="), NULL);
+}
+
+/* RGB models are measured too, on the Y of their RGB output: the RGB fixture with every
+ * weight zeroed is its Keys-cubic residual alone, so it scores as the bicubic baseline
+ * (which differs only at the shaved borders), clean and with the JPEG protocol. */
+static void
+test_eval_rgb (void)
+{
+  g_autofree char *src = data_path ("models", "keys-rgb-x3.safetensors");
+  g_autofree char *zeroed = g_build_filename (tmpdir, "zero-rgb-x3.safetensors", NULL);
+  g_autofree char *set5 = data_path ("Set5", NULL);
+  char            *bytes;
+  gsize            len;
+  guint64          hlen;
+
+  g_assert_true (g_file_get_contents (src, &bytes, &len, NULL));
+  memcpy (&hlen, bytes, 8);
+  hlen = GUINT64_FROM_LE (hlen);
+  memset (bytes + 8 + hlen, 0, len - 8 - hlen); /* every tensor: zeros */
+  g_assert_true (g_file_set_contents (zeroed, bytes, len, NULL));
+  g_free (bytes);
+  for (int jpeg = 0; jpeg <= 1; jpeg++)
+    {
+      g_autofree char *o1 = NULL, *e1 = NULL, *o2 = NULL, *e2 = NULL;
+      const char      *q = jpeg ? "--jpeg" : "--scale", *v = jpeg ? "75" : "3";
+      g_assert_cmpint (tconv (&o1, &e1, "eval", "--model", zeroed, q, v, set5, NULL), ==, 0);
+      g_assert_cmpint (tconv (&o2, &e2, "eval", "--model", "bicubic", "--scale", "3", q, v, set5,
+                              NULL), ==, 0);
+      g_assert_cmpfloat (fabs (mean_psnr (o1) - mean_psnr (o2)), <, 0.05);
+    }
+}
+
 static void
 test_failures_write_nothing (void)
 {
@@ -342,6 +381,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/round-trips", test_round_trips);
   g_test_add_func ("/cli/forward-equals-pytorch", test_forward_equals_pytorch);
   g_test_add_func ("/cli/eval-bicubic", test_eval_bicubic);
+  g_test_add_func ("/cli/eval-rgb", test_eval_rgb);
   g_test_add_func ("/cli/failures-write-nothing", test_failures_write_nothing);
   g_test_add_func ("/cli/kernel-mode-and-artifacts", test_kernel_mode_and_artifacts);
   g_test_add_func ("/cli/bad-inputs", test_bad_inputs);
