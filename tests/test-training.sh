@@ -91,5 +91,7 @@ out = np.asarray(Image.open('$work/rc-out.png').convert('L'), dtype=float)
 ref = np.load('$work/rc-ref.npy')
 assert out.shape == ref.shape == (60, 72), out.shape
 assert np.abs(out - ref).max() <= 1, np.abs(out - ref).max()\""
+step "public-model shapes export (a class of nested Sequentials and ModuleLists, BatchNorm folded, Dropout and Identity dropped, padding='same', f16, a pixel-shuffle RGB head) and tconv forward equals PyTorch; an unpadded network is refused naming its layers" \
+  "$py $top/tests/exporter_check.py $cli $work"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

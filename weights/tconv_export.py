@@ -6,13 +6,18 @@
                                                        output_padding=1))
     tconv_export.export(net, "my-x2.safetensors", name="my-x2")
 
-Supported layers: Conv2d, ConvTranspose2d, ReLU, LeakyReLU, PReLU, Upsample
-(nearest/bilinear/bicubic with an integer scale_factor, align_corners False) and
-PixelShuffle / PixelUnshuffle.  Anything else is refused with a message naming it.
-A `Residual(body, scale, mode)` (below) exports as body + bicubic upscale of the input; a
-module with an export_modules() method exports as the modules it returns.
+Supported layers: Conv2d (padding numbers, 'valid', or a symmetric 'same'),
+ConvTranspose2d, ReLU, LeakyReLU, PReLU, Upsample (nearest/bilinear/bicubic with an integer
+scale_factor, align_corners False) and PixelShuffle / PixelUnshuffle; BatchNorm2d is folded
+into the convolution before it; Identity and Dropout are dropped.  The module may be a
+Sequential, nested Sequentials and ModuleLists, or any module whose forward is a chain of
+such layers (a class like FSRCNN's: traced with torch.fx).  Anything else is refused with a
+message naming it.  A `Residual(body, scale, mode)` (below) exports as body + bicubic upscale
+of the input; a module with an export_modules() method exports as the modules it returns.
+`export(..., dtype="f16")` writes half-precision tensors (half the file).
 Only the standard library and torch are needed; the file holds no code.
 """
+import copy
 import json
 import struct
 
@@ -81,13 +86,90 @@ def _pair(v):
     return [int(v[0]), int(v[1])] if isinstance(v, (tuple, list)) else [int(v), int(v)]
 
 
-def _expanded(seq):
-    """The modules of a Sequential, with those that define export_modules() (a module
-    computed another way in training) replaced by the layers they stand for."""
-    out = []
-    for m in seq:
-        out += list(m.export_modules()) if hasattr(m, "export_modules") else [m]
+DROPPED = (nn.Identity, nn.Dropout, nn.Dropout2d)
+
+
+def _chain(module):
+    """The layers a module's forward applies, in order: Sequentials and ModuleLists
+    flattened; any other container traced with torch.fx, which must find a plain chain."""
+    if isinstance(module, (nn.Sequential, nn.ModuleList)):
+        return [m for child in module for m in _chain(child)]
+    if hasattr(module, "export_modules"):
+        return [m for child in module.export_modules() for m in _chain(child)]
+    if not list(module.children()):
+        return [module]
+    import torch.fx  # only for module classes
+    try:
+        traced = torch.fx.symbolic_trace(module)
+    except Exception as e:  # noqa: BLE001 - whatever fx says, the user needs the name
+        raise ExportError(f"{type(module).__name__}: its forward cannot be traced ({e})") from e
+    out, previous = [], None
+    for node in traced.graph.nodes:
+        if node.op == "placeholder":
+            previous = node
+        elif node.op == "call_module":
+            if list(node.args) != [previous] or node.kwargs:
+                raise ExportError(f"{type(module).__name__}: {node.target} does not take the "
+                                  "previous layer's output alone; only a chain of layers exports")
+            out += _chain(traced.get_submodule(node.target))
+            previous = node
+        elif node.op == "output":
+            break
+        else:
+            raise ExportError(f"{type(module).__name__}: its forward calls {node.target}, which "
+                              "is not a layer; only a chain of layers exports")
     return out
+
+
+def _fold_batchnorm(conv, bn):
+    """conv followed by bn (eval mode: running statistics) as one convolution."""
+    if not isinstance(conv, (nn.Conv2d, nn.ConvTranspose2d)) or conv.groups != 1:
+        raise ExportError("BatchNorm2d can be folded only into a Conv2d or ConvTranspose2d "
+                          f"(groups 1) right before it, not {type(conv).__name__}")
+    k = (bn.weight if bn.affine else torch.ones_like(bn.running_var)) / torch.sqrt(
+        bn.running_var + bn.eps)
+    shift = (bn.bias if bn.affine else torch.zeros_like(bn.running_mean)) - bn.running_mean * k
+    folded = copy.deepcopy(conv)
+    with torch.no_grad():
+        axis = 0 if isinstance(conv, nn.Conv2d) else 1  # the output-channel axis
+        shape = [1, 1, 1, 1]
+        shape[axis] = -1
+        folded.weight.copy_(conv.weight * k.reshape(shape))
+        bias = conv.bias if conv.bias is not None else torch.zeros_like(k)
+        folded.bias = nn.Parameter(bias * k + shift)
+    return folded
+
+
+def _expanded(module):
+    """The layers to export: the chain, without the no-ops, BatchNorm folded."""
+    out = []
+    for m in _chain(module):
+        if isinstance(m, DROPPED):
+            continue
+        if isinstance(m, nn.BatchNorm2d):
+            if not out:
+                raise ExportError("BatchNorm2d as the first layer cannot be folded")
+            out[-1] = _fold_batchnorm(out[-1], m)
+            continue
+        out.append(m)
+    return out
+
+
+def _numeric_padding(m, where):
+    """A Conv2d's padding as numbers: 'valid' is 0; 'same' (stride 1) is symmetric when
+    dilation * (kernel - 1) is even, and refused otherwise (PyTorch pads it unevenly)."""
+    if not isinstance(m.padding, str):
+        return _pair(m.padding)
+    if m.padding == "valid":
+        return [0, 0]
+    pads = []
+    for k, d in zip(_pair(m.kernel_size), _pair(m.dilation)):
+        if (d * (k - 1)) % 2:
+            raise ExportError(f"{where}: padding='same' with kernel {k} and dilation {d} pads one "
+                              "side more than the other, which the engine does not do; use an "
+                              "odd kernel or give padding numbers")
+        pads.append(d * (k - 1) // 2)
+    return pads
 
 
 def graph_of(module):
@@ -95,9 +177,6 @@ def graph_of(module):
     if isinstance(module, Residual):
         layers, tensors = graph_of(module.body)
         return layers + [{"op": "add_upscaled_input", "mode": module.mode}], tensors
-    if not isinstance(module, nn.Sequential):
-        raise ExportError(f"export needs a torch.nn.Sequential or tconv_export.Residual, "
-                          f"got {type(module).__name__}")
     layers, tensors = [], {}
 
     def tensor(name, t):
@@ -107,10 +186,8 @@ def graph_of(module):
     for i, m in enumerate(_expanded(module)):
         where = f"layer {i} ({type(m).__name__})"
         if isinstance(m, nn.Conv2d):
-            if isinstance(m.padding, str):
-                raise ExportError(f"{where}: padding='{m.padding}' is not supported; give numbers")
             layer = {"op": "conv2d", "weight": tensor(f"{i}.weight", m.weight),
-                     "stride": _pair(m.stride), "padding": _pair(m.padding),
+                     "stride": _pair(m.stride), "padding": _numeric_padding(m, where),
                      "dilation": _pair(m.dilation), "groups": m.groups,
                      "padding_mode": m.padding_mode}
         elif isinstance(m, nn.ConvTranspose2d):
@@ -143,31 +220,62 @@ def graph_of(module):
         else:
             raise ExportError(f"{where} is not supported; supported layers: Conv2d, "
                               "ConvTranspose2d, ReLU, LeakyReLU, PReLU, Upsample, PixelShuffle, "
-                              "PixelUnshuffle")
+                              "PixelUnshuffle (BatchNorm2d folded; Identity, Dropout dropped)")
         if getattr(m, "bias", None) is not None and layer["op"].startswith("conv"):
             layer["bias"] = tensor(f"{i}.bias", m.bias)
         layers.append(layer)
     return layers, tensors
 
 
-def _infer(module):
+def _input_channels(seq):
+    """What the first layer that knows takes: a convolution's in_channels, or a PReLU's
+    per-channel parameters (an Upsample or activation first knows nothing)."""
+    for m in seq:
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            return m.in_channels
+        if isinstance(m, nn.PReLU) and m.num_parameters > 1:
+            return m.num_parameters
+    return 1
+
+
+def _infer(module, channels=None):
     """(input channels, scale, mode) by running the module on a small input."""
     seq = _expanded(module.body if isinstance(module, Residual) else module)
-    first = next((m for m in seq if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))), None)
-    channels = first.in_channels if first is not None else 1
+    channels = channels or _input_channels(seq)
+    n = 48
+    was_training = module.training
+    module.eval()  # BatchNorm and Dropout as exported
     with torch.no_grad():
-        out = module(torch.zeros(1, channels, 24, 24))
-    scale = out.shape[-1] // 24
+        out = module(torch.zeros(1, channels, n, n))
+    module.train(was_training)
+    if out.shape[-1] % n or out.shape[-2] % n:
+        shrinking = [f"layer {i} ({type(m).__name__}, kernel {m.kernel_size[0]}, padding "
+                     f"{m.padding[0]}: pad {m.dilation[0] * (m.kernel_size[0] - 1) // 2} keeps the size)"
+                     for i, m in enumerate(seq) if isinstance(m, nn.Conv2d)
+                     and not isinstance(m.padding, str)
+                     and 2 * m.padding[0] < m.dilation[0] * (m.kernel_size[0] - 1)]
+        raise ExportError(f"the network makes {n} pixels {out.shape[-1]}: not an integer "
+                          "factor, so tconv cannot tile it"
+                          + (f"; layers that lose pixels: {'; '.join(shrinking)}" if shrinking
+                             else ""))
     mode = "resize-conv" if any(isinstance(m, nn.Upsample) for m in seq) else "transposed"
-    return channels, scale, mode
+    if any(isinstance(m, nn.PixelShuffle) for m in seq):
+        mode = "transposed"  # a conv to s^2 channels + pixel shuffle is a transposed conv
+    return channels, out.shape[-1] // n, mode
 
 
 def export(module, path, **facts):
     """Write `module` to `path`.  Facts (all optional): name, scale, mode
     ("transposed" | "resize-conv"), color ("y" | "rgb"), value_range, training_data,
     description, psnr ({set: {scale: dB}}), and anything else JSON can hold."""
+    dtype = facts.pop("dtype", "f32")
+    if dtype not in ("f32", "f16"):
+        raise ExportError(f"dtype must be f32 or f16, got {dtype!r}")
+    was_training = module.training
+    module.eval()  # BatchNorm folds with its running statistics
     layers, tensors = graph_of(module)
-    channels, scale, mode = _infer(module)
+    module.train(was_training)
+    channels, scale, mode = _infer(module, facts.pop("channels", None))
     graph = {"format": "tconv-model", "version": 1,
              "name": facts.pop("name", None) or str(path).rsplit("/", 1)[-1].split(".")[0],
              "scale": int(facts.pop("scale", scale)),
@@ -178,9 +286,10 @@ def export(module, path, **facts):
     graph["layers"] = layers
 
     header, offset, blobs = {}, 0, []
+    code, st_dtype = ("e", "F16") if dtype == "f16" else ("f", "F32")
     for name, t in tensors.items():
-        data = struct.pack(f"<{t.numel()}f", *t.flatten().tolist())
-        header[name] = {"dtype": "F32", "shape": list(t.shape),
+        data = struct.pack(f"<{t.numel()}{code}", *t.flatten().tolist())
+        header[name] = {"dtype": st_dtype, "shape": list(t.shape),
                         "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)
