@@ -13,10 +13,17 @@ tconv_image_clear (TconvImage *image)
   g_clear_object (&image->buffer);
 }
 
-gboolean
-tconv_image_load (const char *path, TconvImage *image, GError **error)
+static gint64 max_pixels = TCONV_DEFAULT_MAX_PIXELS;
+
+void
+tconv_image_set_max_pixels (gint64 limit)
 {
-  memset (image, 0, sizeof *image);
+  max_pixels = limit;
+}
+
+static gboolean
+check_readable (const char *path, GError **error)
+{
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: no such file", path);
@@ -27,6 +34,43 @@ tconv_image_load (const char *path, TconvImage *image, GError **error)
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: cannot be read", path);
       return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+tconv_image_probe (const char *path, int *width, int *height, GError **error)
+{
+  if (!check_readable (path, error))
+    return FALSE;
+  GeglNode     *graph = gegl_node_new ();
+  GeglNode     *load = gegl_node_new_child (graph, "operation", "gegl:load", "path", path, NULL);
+  GeglRectangle r = gegl_node_get_bounding_box (load); /* the loaders read only the header */
+  g_object_unref (graph);
+  *width = r.width, *height = r.height;
+  if (r.width < 1 || r.height < 1)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO,
+                   "%s: not an image GEGL can decode (corrupt or unsupported format)", path);
+      return FALSE;
+    }
+  if ((gint64) r.width * r.height > max_pixels)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_TOO_LARGE,
+                   "%s: the image declares %dx%d = %" G_GINT64_FORMAT " pixels; the limit is %"
+                   G_GINT64_FORMAT " (--max-pixels), so it was not decoded",
+                   path, r.width, r.height, (gint64) r.width * r.height, max_pixels);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+tconv_image_load (const char *path, TconvImage *image, GError **error)
+{
+  int w, h;
+  memset (image, 0, sizeof *image);
+  if (!tconv_image_probe (path, &w, &h, error))
+    return FALSE;
 
   GeglNode *graph = gegl_node_new ();
   GeglNode *load = gegl_node_new_child (graph, "operation", "gegl:load", "path", path, NULL);
@@ -77,6 +121,29 @@ tconv_image_new_like (const TconvImage *image, int width, int height)
 gboolean
 tconv_image_save (GeglBuffer *buffer, int bits, const char *path, GError **error)
 {
+  return tconv_image_save_quality (buffer, bits, 0, path, error);
+}
+
+/* The saver for the file's extension: PNG at the bit depth, JPEG and WebP at a quality. */
+static GeglNode *
+saver (GeglNode *graph, const char *ext, const char *tmp, int bits, int quality)
+{
+  if (g_str_equal (ext, ".png"))
+    return gegl_node_new_child (graph, "operation", "gegl:png-save", "path", tmp, "bitdepth",
+                                bits == 8 ? 8 : 16, NULL);
+  if (quality && (g_str_equal (ext, ".jpg") || g_str_equal (ext, ".jpeg")))
+    return gegl_node_new_child (graph, "operation", "gegl:jpg-save", "path", tmp, "quality",
+                                quality, NULL);
+  if (quality && g_str_equal (ext, ".webp"))
+    return gegl_node_new_child (graph, "operation", "gegl:webp-save", "path", tmp, "quality",
+                                quality, NULL);
+  return gegl_node_new_child (graph, "operation", "gegl:save", "path", tmp, NULL);
+}
+
+gboolean
+tconv_image_save_quality (GeglBuffer *buffer, int bits, int quality, const char *path,
+                          GError **error)
+{
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
   const char      *dot = strrchr (base, '.');
@@ -110,11 +177,7 @@ tconv_image_save (GeglBuffer *buffer, int bits, const char *path, GError **error
 
   graph = gegl_node_new ();
   src = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", buffer, NULL);
-  if (g_str_equal (ext, ".png"))
-    save = gegl_node_new_child (graph, "operation", "gegl:png-save", "path", tmp, "bitdepth",
-                                bits == 8 ? 8 : 16, NULL);
-  else
-    save = gegl_node_new_child (graph, "operation", "gegl:save", "path", tmp, NULL);
+  save = saver (graph, ext, tmp, bits, quality);
   gegl_node_link (src, save);
   gegl_node_process (save);
   g_object_unref (graph);

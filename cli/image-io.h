@@ -13,7 +13,14 @@ typedef struct
   int         bits;     /* 8, 16 or 32 (float and anything wider) */
 } TconvImage;
 
-gboolean tconv_image_load (const char *path, TconvImage *image, GError **error);
+/* Images above this many pixels are refused before they are decoded (a small file can
+ * declare 100000 x 100000): tconv_image_set_max_pixels changes it (--max-pixels). */
+#define TCONV_DEFAULT_MAX_PIXELS ((gint64) 400 * 1000 * 1000)
+void     tconv_image_set_max_pixels (gint64 max_pixels);
+
+/* The size a file declares, read from its header only. */
+gboolean tconv_image_probe (const char *path, int *width, int *height, GError **error);
+gboolean tconv_image_load  (const char *path, TconvImage *image, GError **error);
 void     tconv_image_clear (TconvImage *image);
 
 /* A new buffer for the result, with the same channels, precision and colour space. */
@@ -22,3 +29,6 @@ GeglBuffer *tconv_image_new_like (const TconvImage *image, int width, int height
 /* Writes the buffer to `path` via a temporary file in the same folder that is renamed
  * over `path` only when complete: never a half-written or clobbered file. */
 gboolean tconv_image_save (GeglBuffer *buffer, int bits, const char *path, GError **error);
+/* The same with a quality (1-100) for lossy formats (JPEG, WebP); 0 = GEGL's default. */
+gboolean tconv_image_save_quality (GeglBuffer *buffer, int bits, int quality, const char *path,
+                                   GError **error);

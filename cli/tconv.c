@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "artifacts.h"
+#include "batch.h"
 #include "explain.h"
 #include "graph.h"
 #include "image-io.h"
@@ -148,51 +149,101 @@ parse (GOptionContext *ctx, GOptionEntry *entries, int *argc, char ***argv, GErr
 
 /* ---- upscale ----------------------------------------------------------------------- */
 
-static gboolean
-cmd_upscale (int argc, char **argv, GError **error)
+/* The models of one run, by image channel count (kernels depend on it), made once. */
+typedef struct
 {
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("IN OUT - upscale an image");
-  g_autoptr (TconvModel) model = NULL;
-  TconvImage image;
-  Flags      f;
-  int        ow, oh;
+  Flags      *flags;
+  gboolean    batch; /* many images: the batch shows progress, not each image */
+  GMutex      lock;
+  TconvModel *by_channels[5];
+} Upscaler;
 
-  flags_init (&f);
-  if (!parse (ctx, flag_entries (&f, TRUE), &argc, &argv, error) || !flags_resolve (&f, error))
+static TconvModel *
+model_for_channels (Upscaler *u, int channels, GError **error)
+{
+  g_mutex_lock (&u->lock);
+  if (u->by_channels[channels] == NULL)
+    u->by_channels[channels] = flags_model (u->flags, channels, error);
+  TconvModel *m = u->by_channels[channels] ? tconv_model_ref (u->by_channels[channels]) : NULL;
+  g_mutex_unlock (&u->lock);
+  return m;
+}
+
+/* IN -> OUT, the whole image or nothing (tconv_image_save writes a temporary first). */
+static gboolean
+upscale_file (gpointer data, const char *in, const char *out, int threads, int quality,
+              GError **error)
+{
+  Upscaler  *u = data;
+  TconvImage image;
+  int        ow, oh;
+  gsize      n;
+
+  if (!tconv_image_load (in, &image, error))
     return FALSE;
-  if (argc != 3)
-    {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "usage: tconv upscale IN OUT [options]; see tconv upscale --help");
-      return FALSE;
-    }
-  if (!tconv_image_load (argv[1], &image, error))
-    return FALSE;
-  model = flags_model (&f, image.channels, error);
+  g_autoptr (TconvModel) model = model_for_channels (u, image.channels, error);
   gboolean ok = model != NULL
                 && tconv_engine_output_size (model, image.width, image.height, &ow, &oh, error);
-  gsize    n;
   if (ok && (ow > 524288 || oh > 524288))
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_TOO_LARGE,
-                   "%s: the output would be %dx%d pixels; the limit is 524288 per side",
-                   argv[1], ow, oh);
+                   "%s: the output would be %dx%d pixels; the limit is 524288 per side", in, ow,
+                   oh);
       ok = FALSE;
     }
   if (ok)
     ok = tconv_checked_numel (1, image.channels, oh, ow, "output image", &n, error);
   if (ok)
     {
-      GeglBuffer     *out = tconv_image_new_like (&image, ow, oh);
-      TconvRunOptions options = run_options (&f);
-      ok = tconv_gegl_upscale (model, image.buffer, out, &options, error)
-           && tconv_image_save (out, image.bits, argv[2], error);
-      g_object_unref (out);
-      if (ok && !f.quiet)
-        fprintf (stderr, "%s: %dx%d -> %dx%d with %s\n", argv[2], image.width, image.height, ow,
-                 oh, model->name);
+      GeglBuffer     *result = tconv_image_new_like (&image, ow, oh);
+      TconvRunOptions options = run_options (u->flags);
+      options.threads = threads ? threads : options.threads;
+      if (u->batch)
+        options.progress = NULL;
+      ok = tconv_gegl_upscale (model, image.buffer, result, &options, error)
+           && tconv_image_save_quality (result, image.bits, quality, out, error);
+      g_object_unref (result);
+      if (ok && !u->flags->quiet && !u->batch)
+        fprintf (stderr, "%s: %dx%d -> %dx%d with %s\n", out, image.width, image.height, ow, oh,
+                 model->name);
     }
   tconv_image_clear (&image);
+  return ok;
+}
+
+static gboolean
+cmd_upscale (int argc, char **argv, GError **error)
+{
+  g_autoptr (GOptionContext) ctx = g_option_context_new (
+    "IN OUT | -o OUTDIR IN... - upscale an image, or files and folders of them");
+  TconvBatchOptions batch = { 0 };
+  Upscaler          u = { 0 };
+  Flags             f;
+  gboolean          ok;
+
+  flags_init (&f);
+  g_autofree GOptionEntry *batch_entries = tconv_batch_entries (&batch);
+  g_option_context_add_main_entries (ctx, batch_entries, NULL);
+  if (!parse (ctx, flag_entries (&f, TRUE), &argc, &argv, error) || !flags_resolve (&f, error))
+    return FALSE;
+  if (!batch.outdir && argc != 3)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "usage: tconv upscale IN OUT, or tconv upscale -o OUTDIR IN...; see --help");
+      return FALSE;
+    }
+  u.flags = &f;
+  u.batch = batch.outdir != NULL;
+  g_mutex_init (&u.lock);
+  batch.quiet = f.quiet;
+  if (batch.max_pixels > 0)
+    tconv_image_set_max_pixels (batch.max_pixels);
+  ok = batch.outdir ? tconv_batch_run (&batch, argv + 1, argc - 1, upscale_file, &u, error)
+                    : upscale_file (&u, argv[1], argv[2], 0, batch.quality, error);
+  for (int c = 0; c < 5; c++)
+    tconv_model_free (u.by_channels[c]);
+  g_mutex_clear (&u.lock);
+  g_free (batch.outdir), g_free (batch.glob), g_free (batch.suffix), g_free (batch.format);
   return ok;
 }
 

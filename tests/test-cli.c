@@ -226,6 +226,94 @@ test_eval_rgb (void)
     }
 }
 
+static gboolean
+same_file (const char *a, const char *b)
+{
+  g_autofree char *x = NULL, *y = NULL;
+  gsize            nx, ny;
+  return g_file_get_contents (a, &x, &nx, NULL) && g_file_get_contents (b, &y, &ny, NULL)
+         && nx == ny && memcmp (x, y, nx) == 0;
+}
+
+/* Nothing but finished results in a folder: no temporary (".NAME.tconv-XXXXXX") left. */
+static void
+assert_no_temporaries (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_assert_null (strstr (name, ".tconv-"));
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        assert_no_temporaries (path);
+    }
+}
+
+/* Folders: relative paths and the suffix kept, each result the single-file command's, an
+ * unreadable file and a decompression bomb reported by name and skipped (exit status 1),
+ * a resume redoing nothing, another format, and no input overwritten by its result. */
+static void
+test_batch (void)
+{
+  g_autofree char *in = g_build_filename (tmpdir, "batch-in", NULL);
+  g_autofree char *sub = g_build_filename (in, "sub", NULL);
+  g_autofree char *out = g_build_filename (tmpdir, "batch-out", NULL);
+  g_autofree char *o = NULL, *e = NULL, *o2 = NULL, *e2 = NULL, *o3 = NULL, *e3 = NULL;
+  const char      *images[] = { "img_001.png", "img_002.png" };
+
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0755), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (images); i++)
+    {
+      g_autofree char *src = data_path ("Set5", images[i]);
+      g_autofree char *dst = g_build_filename (i ? sub : in, images[i], NULL);
+      g_autofree char *bytes = NULL;
+      gsize            len;
+      g_assert_true (g_file_get_contents (src, &bytes, &len, NULL));
+      g_assert_true (g_file_set_contents (dst, bytes, len, NULL));
+    }
+  g_autofree char *broken = g_build_filename (sub, "broken.png", NULL);
+  g_assert_true (g_file_set_contents (broken, "not a PNG", -1, NULL));
+  /* a 74-byte PNG that declares 100000 x 100000 pixels (its data: a few zeros) */
+  static const guint8 bomb[] = { 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d,
+                                 0x49, 0x48, 0x44, 0x52, 0x00, 0x01, 0x86, 0xa0, 0x00, 0x01, 0x86, 0xa0,
+                                 0x08, 0x00, 0x00, 0x00, 0x00, 0x8d, 0x39, 0x54, 0x14, 0x00, 0x00, 0x00,
+                                 0x11, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60, 0x18, 0x05, 0xa3,
+                                 0x60, 0x14, 0x0c, 0x77, 0x00, 0x00, 0x03, 0xe8, 0x00, 0x01, 0xb3, 0xa6,
+                                 0xd3, 0x46, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42,
+                                 0x60, 0x82 };
+  g_autofree char *bomb_path = g_build_filename (in, "bomb.png", NULL);
+  g_assert_true (g_file_set_contents (bomb_path, (const char *) bomb, sizeof bomb, NULL));
+
+  g_assert_cmpint (tconv (&o, &e, "upscale", "-o", out, "-r", in, "--suffix", "_x2", "--jobs", "2",
+                          NULL), ==, 1);
+  g_assert_nonnull (strstr (e, "broken.png: not an image GEGL can decode"));
+  g_assert_nonnull (strstr (e, "bomb.png: the image declares 100000x100000"));
+  g_assert_nonnull (strstr (e, "2 upscaled, 0 skipped (already there), 2 failed, of 4 images"));
+  for (guint i = 0; i < G_N_ELEMENTS (images); i++)
+    {
+      g_autofree char *src = g_build_filename (i ? sub : in, images[i], NULL);
+      g_autofree char *single = g_build_filename (tmpdir, "single.png", NULL);
+      g_autofree char *stem = g_strndup (images[i], strlen (images[i]) - 4);
+      g_autofree char *name = g_strconcat (stem, "_x2.png", NULL);
+      g_autofree char *result = g_build_filename (out, i ? "sub" : ".", name, NULL);
+      g_autofree char *so = NULL, *se = NULL;
+      g_assert_cmpint (tconv (&so, &se, "upscale", src, single, "-q", NULL), ==, 0);
+      g_assert_true (same_file (single, result));
+    }
+  assert_no_temporaries (out);
+  g_assert_cmpint (tconv (&o2, &e2, "upscale", "-o", out, "-r", in, "--suffix", "_x2",
+                          "--skip-existing", NULL), ==, 1);
+  g_assert_nonnull (strstr (e2, "0 upscaled, 2 skipped (already there), 2 failed"));
+  g_assert_cmpint (tconv (&o3, &e3, "upscale", "-o", out, in, "--format", "jpeg", "--quality",
+                          "85", "-q", NULL), ==, 1); /* the bomb fails again */
+  g_autofree char *jpeg = g_build_filename (out, "img_001.jpg", NULL);
+  g_assert_true (g_file_test (jpeg, G_FILE_TEST_IS_REGULAR));
+  g_autofree char *o4 = NULL, *e4 = NULL;
+  g_assert_cmpint (tconv (&o4, &e4, "upscale", "-o", in, in, NULL), ==, 1);
+  g_assert_nonnull (strstr (e4, "would be overwritten by its own result"));
+}
+
 static void
 test_failures_write_nothing (void)
 {
@@ -382,6 +470,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/forward-equals-pytorch", test_forward_equals_pytorch);
   g_test_add_func ("/cli/eval-bicubic", test_eval_bicubic);
   g_test_add_func ("/cli/eval-rgb", test_eval_rgb);
+  g_test_add_func ("/cli/batch", test_batch);
   g_test_add_func ("/cli/failures-write-nothing", test_failures_write_nothing);
   g_test_add_func ("/cli/kernel-mode-and-artifacts", test_kernel_mode_and_artifacts);
   g_test_add_func ("/cli/bad-inputs", test_bad_inputs);

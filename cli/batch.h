@@ -1,0 +1,26 @@
+/* tconv CLI — many images in one run: `tconv upscale -o OUTDIR IN...`, where each IN is
+ * a file or a folder.  Names keep their path relative to the folder given; one unreadable
+ * image is reported and skipped, and the exit status says whether any failed. */
+#pragma once
+
+#include <glib.h>
+
+typedef struct
+{
+  char    *outdir, *glob, *suffix, *format;
+  gboolean recursive, skip_existing, quiet;
+  int      jobs, quality;
+  gint64   max_pixels;
+} TconvBatchOptions;
+
+/* Upscales IN into OUT (written whole or not at all) with `threads` worker threads. */
+typedef gboolean (*TconvUpscaleFile) (gpointer data, const char *in, const char *out,
+                                      int threads, int quality, GError **error);
+
+/* The batch options as command-line entries (NULL-terminated; free with g_free). */
+GOptionEntry *tconv_batch_entries (TconvBatchOptions *o);
+
+/* Upscales every image of `inputs` into o->outdir; FALSE (with the count in `error`) when
+ * any failed.  Per-image failures are printed as they happen. */
+gboolean tconv_batch_run (const TconvBatchOptions *o, char **inputs, int n_inputs,
+                          TconvUpscaleFile upscale, gpointer data, GError **error);
