@@ -10,6 +10,8 @@
 
 #include "artifacts.h"
 #include "conv2d.h"
+#include "engine.h"
+#include "spectrum.h"
 #include "explain.h"
 #include "kernels.h"
 #include "taps-figure.h"
@@ -169,15 +171,75 @@ print_adjoint (const Args *a, GError **error)
   return ok;
 }
 
-/* The dialog's figure, into an SVG or PNG file. */
+/* What the geometry does to an image: a fixed kernel of it (a->interp) upscales a gentle
+ * ramp; the checkerboard map (x16) and the spectrum of the output minus the exact ramp.
+ * FALSE when the kernel cannot be built (the figure then has the taps only). */
+typedef struct
+{
+  float *map, *spectrum;
+  int    w, h, n;
+} GeometryPlanes;
+
+static gboolean
+geometry_planes (const Args *a, GeometryPlanes *p)
+{
+  TconvKernelSpec spec = { TCONV_KERNEL_BICUBIC, a->stride, a->kernel, a->padding,
+                           a->output_padding, a->dilation };
+  const int       n = TCONV_CHECKERBOARD_SIDE, s = a->stride;
+  g_autoptr (TconvModel) m = tconv_kernel_shape_parse (a->interp, &spec.shape, NULL)
+                               ? tconv_kernel_model_new (&spec, 1, NULL) : NULL;
+  if (m == NULL || !tconv_engine_output_size (m, n, n, &p->w, &p->h, NULL))
+    return FALSE;
+  gsize          on = (gsize) p->w * p->h;
+  float         *in = g_new (float, (gsize) n * n), *out = g_new (float, on), *ideal = g_new (float, on);
+  TconvImageInfo info = { n, n, 1 };
+  for (int y = 0; y < n; y++)
+    for (int x = 0; x < n; x++)
+      in[y * n + x] = 0.5f + 0.15f / n * ((x - n / 2.0f) + (y - n / 2.0f));
+  gboolean ok = tconv_engine_run_pixels (m, &info, in, out, NULL, NULL);
+  for (int y = 0; y < p->h; y++)
+    for (int x = 0; x < p->w; x++) /* output pixel X sits at input (X + 0.5)/s - 0.5 */
+      ideal[(gsize) y * p->w + x] = 0.5f + 0.15f / n * (((x + 0.5f) / s - 0.5f - n / 2.0f)
+                                                        + ((y + 0.5f) / s - 0.5f - n / 2.0f));
+  for (gsize i = 0; ok && i < on; i++)
+    out[i] -= ideal[i];
+  p->map = g_new (float, on);
+  p->n = tconv_spectrum_side (p->w, p->h, 128);
+  p->spectrum = g_new (float, (gsize) p->n * p->n);
+  if (ok)
+    {
+      tconv_checkerboard_map (out, p->w, p->h, s, 3, 16.0f, p->map);
+      tconv_spectrum (out, NULL, p->w, p->h, p->n, p->spectrum);
+    }
+  g_free (in), g_free (out), g_free (ideal);
+  return ok;
+}
+
+static double
+draw_figure (cairo_t *cr, const Args *a, const GeometryPlanes *p, gboolean planes, double width)
+{
+  TconvTapsFigure f = { FALSE, a->stride, a->kernel, a->padding, a->dilation };
+  double          y = tconv_taps_figure_draw (cr, width, &f);
+  if (!planes)
+    return y;
+  const double side = (width - 30) / 2;
+  g_autofree char *map = g_strdup_printf ("map, %s kernel, x16", a->interp);
+  tconv_draw_plane (cr, 10, y + 16, side, p->map, p->w, p->h, map);
+  tconv_draw_plane (cr, 20 + side, y + 16, side, p->spectrum, p->n, p->n, "spectrum: peaks at k/s");
+  tconv_draw_stride_marks (cr, 20 + side, y + 16, side, p->n, a->stride);
+  return y + 24 + side;
+}
+
+/* The dialog's figure, and what it does to a ramp, into an SVG or PNG file. */
 static gboolean
 write_figure (const Args *a, const char *path, gboolean svg, GError **error)
 {
-  TconvTapsFigure f = { FALSE, a->stride, a->kernel, a->padding, a->dilation };
   const double    width = 320;
+  GeometryPlanes  p = { 0 };
+  gboolean        planes = geometry_planes (a, &p);
   cairo_surface_t *probe = cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA, NULL);
   cairo_t         *cr = cairo_create (probe);
-  double           height = tconv_taps_figure_draw (cr, width, &f);
+  double           height = draw_figure (cr, a, &p, planes, width);
   cairo_destroy (cr);
   cairo_surface_destroy (probe);
 
@@ -189,8 +251,9 @@ write_figure (const Args *a, const char *path, gboolean svg, GError **error)
     cairo_scale (cr, 2, 2);
   cairo_set_source_rgb (cr, 1, 1, 1);
   cairo_paint (cr);
-  tconv_taps_figure_draw (cr, width, &f);
+  draw_figure (cr, a, &p, planes, width);
   cairo_destroy (cr);
+  g_free (p.map), g_free (p.spectrum);
   cairo_status_t st = svg ? (cairo_surface_finish (s), cairo_surface_status (s))
                           : cairo_surface_write_to_png (s, path);
   cairo_surface_destroy (s);

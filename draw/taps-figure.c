@@ -111,3 +111,54 @@ tconv_taps_figure_draw (cairo_t *cr, double width, const TconvTapsFigure *f)
   cairo_restore (cr);
   return gy + n * cell + 32;
 }
+
+void
+tconv_draw_plane (cairo_t *cr, double x, double y, double side, const float *values, int w,
+                  int h, const char *caption)
+{
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, w, h);
+  guint8          *d = cairo_image_surface_get_data (s);
+  const int        stride = cairo_image_surface_get_stride (s);
+
+  for (int j = 0; j < h; j++)
+    for (int i = 0; i < w; i++)
+      {
+        guint32 g = (guint32) (CLAMP (values[(gsize) j * w + i], 0.0f, 1.0f) * 255 + 0.5);
+        *(guint32 *) (void *) (d + (gsize) j * stride + 4 * i) = g << 16 | g << 8 | g;
+      }
+  cairo_surface_mark_dirty (s);
+  cairo_save (cr);
+  cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
+  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, 10);
+  cairo_move_to (cr, x, y - 4);
+  cairo_show_text (cr, caption);
+  cairo_translate (cr, x, y);
+  cairo_scale (cr, side / w, side / w);
+  cairo_set_source_surface (cr, s, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_paint (cr);
+  cairo_restore (cr);
+  cairo_surface_destroy (s);
+}
+
+void
+tconv_draw_stride_marks (cairo_t *cr, double x, double y, double side, int n, int s)
+{
+  const double k = side / n;
+  cairo_save (cr);
+  cairo_set_source_rgba (cr, 1.0, 0.25, 0.2, 0.9);
+  cairo_set_line_width (cr, 1.5);
+  for (int i = -s / 2; i <= s / 2; i++)
+    for (int j = -s / 2; j <= s / 2; j++)
+      if (i || j)
+        {
+          /* frequency (j/s, i/s) cycles per pixel sits n/s bins per step from the centre */
+          double fx = x + (n / 2.0 + (double) j * n / s + 0.5) * k;
+          double fy = y + (n / 2.0 + (double) i * n / s + 0.5) * k;
+          cairo_new_sub_path (cr);
+          cairo_arc (cr, MIN (fx, x + side - 4), MIN (fy, y + side - 4), 5, 0, 2 * G_PI);
+        }
+  cairo_stroke (cr);
+  cairo_restore (cr);
+}

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "preview-tiles.h"
+#include "taps-figure.h"
 #include "preview.h"
 
 #define MARGIN   8   /* input pixels computed around the visible crop: no border effects */
@@ -301,19 +302,7 @@ paint_spectrum (cairo_t *cr, GdkRectangle r, cairo_surface_t *surface, int n, in
   cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
   cairo_paint (cr);
   cairo_restore (cr);
-  cairo_set_source_rgba (cr, 1.0, 0.25, 0.2, 0.9);
-  cairo_set_line_width (cr, 1.5);
-  for (int i = -s / 2; i <= s / 2; i++)
-    for (int j = -s / 2; j <= s / 2; j++)
-      if (i || j)
-        {
-          /* frequency (j/s, i/s) cycles per pixel sits n/s bins per step from the centre */
-          double fx = x0 + (n / 2.0 + (double) j * n / s + 0.5) * k;
-          double fy = y0 + (n / 2.0 + (double) i * n / s + 0.5) * k;
-          cairo_new_sub_path (cr);
-          cairo_arc (cr, MIN (fx, x0 + side - 4), MIN (fy, y0 + side - 4), 6, 0, 2 * G_PI);
-        }
-  cairo_stroke (cr);
+  tconv_draw_stride_marks (cr, x0, y0, side, n, s);
 }
 
 /* A caption of one or two lines on a dark box at the tile's top left. */
