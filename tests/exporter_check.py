@@ -15,7 +15,7 @@ from torch import nn
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "weights"))
 import tconv_export  # noqa: E402
 
-cli, work = sys.argv[1], sys.argv[2]
+cli, work = (sys.argv[1], sys.argv[2]) if len(sys.argv) > 2 else (None, None)
 
 
 def write_tensor(path, t):
@@ -73,28 +73,34 @@ class FSRCNNLike(nn.Module):
         return self.last_part(x)
 
 
-torch.manual_seed(0)
-net = FSRCNNLike()
-with torch.no_grad():  # BatchNorm statistics that are not the identity
-    net.first_part[1].running_mean.uniform_(-0.2, 0.2)
-    net.first_part[1].running_var.uniform_(0.5, 2.0)
-    net.first_part[1].weight.uniform_(0.5, 1.5)
-    net.first_part[1].bias.uniform_(-0.1, 0.1)
-tconv_equals_torch("fsrcnn-like", net, 1, 1e-5)
-f16 = tconv_equals_torch("fsrcnn-like-f16", net, 1, 2e-3, dtype="f16")
-assert os.path.getsize(f16) < 0.7 * os.path.getsize(os.path.join(work, "fsrcnn-like.safetensors"))
 
-# an RGB pixel-shuffle head whose first layer is an Upsample then a per-channel PReLU
-shuffle = nn.Sequential(nn.Upsample(scale_factor=1, mode="nearest"), nn.PReLU(3),
-                        nn.Conv2d(3, 12, 3, padding="same"), nn.PixelShuffle(2))
-tconv_equals_torch("shuffle-rgb", shuffle, 3, 1e-5)
+def main():
+    torch.manual_seed(0)
+    net = FSRCNNLike()
+    with torch.no_grad():  # BatchNorm statistics that are not the identity
+        net.first_part[1].running_mean.uniform_(-0.2, 0.2)
+        net.first_part[1].running_var.uniform_(0.5, 2.0)
+        net.first_part[1].weight.uniform_(0.5, 1.5)
+        net.first_part[1].bias.uniform_(-0.1, 0.1)
+    tconv_equals_torch("fsrcnn-like", net, 1, 1e-5)
+    f16 = tconv_equals_torch("fsrcnn-like-f16", net, 1, 2e-3, dtype="f16")
+    assert os.path.getsize(f16) < 0.7 * os.path.getsize(os.path.join(work, "fsrcnn-like.safetensors"))
 
-# an unpadded network: refused with the layers that lose pixels named
-try:
-    tconv_export.export(nn.Sequential(nn.Conv2d(1, 4, 3), nn.ConvTranspose2d(4, 1, 4, stride=2)),
-                        os.path.join(work, "unpadded.safetensors"))
-    raise SystemExit("an unpadded network exported")
-except tconv_export.ExportError as e:
-    print("unpadded:", e)
-    assert "layer 0 (Conv2d, kernel 3, padding 0: pad 1 keeps the size)" in str(e), e
-print("exporter checks passed")
+    # an RGB pixel-shuffle head whose first layer is an Upsample then a per-channel PReLU
+    shuffle = nn.Sequential(nn.Upsample(scale_factor=1, mode="nearest"), nn.PReLU(3),
+                            nn.Conv2d(3, 12, 3, padding="same"), nn.PixelShuffle(2))
+    tconv_equals_torch("shuffle-rgb", shuffle, 3, 1e-5)
+
+    # an unpadded network: refused with the layers that lose pixels named
+    try:
+        tconv_export.export(nn.Sequential(nn.Conv2d(1, 4, 3), nn.ConvTranspose2d(4, 1, 4, stride=2)),
+                            os.path.join(work, "unpadded.safetensors"))
+        raise SystemExit("an unpadded network exported")
+    except tconv_export.ExportError as e:
+        print("unpadded:", e)
+        assert "layer 0 (Conv2d, kernel 3, padding 0: pad 1 keeps the size)" in str(e), e
+    print("exporter checks passed")
+
+
+if __name__ == "__main__":
+    main()
