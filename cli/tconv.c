@@ -314,6 +314,28 @@ print_facts (const char *facts_json)
     }
 }
 
+/* What does the upsampling, in words: the last resolution change of the graph. */
+static char *
+head_description (const TconvModel *model)
+{
+  const int k = tconv_model_head_kernel (model);
+  for (int i = model->n_layers - 1; i >= 0; i--)
+    {
+      const TconvLayer *l = &model->layers[i];
+      if (l->kind == TCONV_LAYER_CONV_TRANSPOSE2D)
+        return g_strdup_printf ("transposed convolution %dx%d, stride %d", l->weight.h,
+                                l->weight.w, l->transposed.stride[0]);
+      if (l->kind == TCONV_LAYER_RESIZE)
+        return g_strdup_printf ("%s resize x%d, then a %dx%d convolution",
+                                tconv_interp_name (l->resize.interp), l->resize.factor, k, k);
+      if (l->kind == TCONV_LAYER_PIXEL_SHUFFLE)
+        return g_strdup_printf ("%dx%d convolution + pixel shuffle x%d (a transposed convolution "
+                                "%dx%d, stride %d)", k / l->factor, k / l->factor, l->factor, k, k,
+                                l->factor);
+    }
+  return g_strdup ("none");
+}
+
 static gboolean
 cmd_info (int argc, char **argv, GError **error)
 {
@@ -333,6 +355,10 @@ cmd_info (int argc, char **argv, GError **error)
   printf ("%s (%s)\n  scale %d, mode %s, color %s, %" G_GSIZE_FORMAT " parameters, halo %d px\n",
           model->name, path, model->scale, tconv_mode_name (model->mode),
           model->color == TCONV_COLOR_Y ? "y" : "rgb", tconv_model_param_count (model), halo);
+  g_autofree char *head = head_description (model);
+  float            lo, hi;
+  tconv_model_value_range (model, &lo, &hi);
+  printf ("  head: %s; values %g to %g\n", head, lo, hi);
   for (int i = 0; i < model->n_layers; i++)
     {
       const TconvLayer *l = &model->layers[i];

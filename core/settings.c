@@ -72,6 +72,11 @@ tconv_model_head_kernel (const TconvModel *model)
         for (int j = i + 1; j < model->n_layers; j++)
           if (model->layers[j].kind == TCONV_LAYER_CONV2D)
             return model->layers[j].weight.h;
+      /* a k x k conv to s^2 channels then a pixel shuffle is a transposed conv of kernel s*k */
+      if (l->kind == TCONV_LAYER_PIXEL_SHUFFLE)
+        for (int j = i - 1; j >= 0; j--)
+          if (model->layers[j].kind == TCONV_LAYER_CONV2D)
+            return model->layers[j].weight.h * l->factor;
     }
   return 0;
 }

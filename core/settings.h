@@ -87,8 +87,9 @@ typedef struct
   TconvModel *model;     /* as loaded (the catalogue holds a reference) */
 } TconvModelEntry;
 
-/* Kernel size of the model's upsampling head: the last conv_transpose2d, or the conv2d
- * after the last resize. */
+/* Kernel size of the model's upsampling head: the last conv_transpose2d, the conv2d
+ * after the last resize, or s * k for a k x k conv2d before a pixel shuffle by s (the
+ * transposed convolution it equals). */
 int tconv_model_head_kernel (const TconvModel *model);
 
 /* Every loadable model in the search path (first of a name wins), sorted by
