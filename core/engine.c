@@ -253,21 +253,26 @@ bicubic_planes (const TconvTensor *src, int scale, TconvTensor *dst, GError **er
          && tconv_resize (src, TCONV_INTERP_BICUBIC, scale, scale, dst, error);
 }
 
-/* The graph on the network's planes, in the model's value range: a network trained on
- * 0-255 values gets 0-255 values, and its output comes back to 0-1. */
+/* The graph on the network's planes, in the model's values: a network trained on 0-255
+ * values gets 0-255 values, one trained on full-range Y gets full-range Y (studio Y is
+ * 16/255 + 219/255 full Y, exactly), and the output comes back to the engine's. */
 static gboolean
 forward_in_range (const TconvModel *model, TconvTensor *in, TconvTensor *out, GError **error)
 {
   float lo, hi;
   tconv_model_value_range (model, &lo, &hi);
-  const gboolean scaled = lo != 0.0f || hi != 1.0f;
+  /* network value = gain * engine value + offset */
+  double gain = hi - lo, offset = lo;
+  if (model->y_full && model->color == TCONV_COLOR_Y)
+    offset -= gain * 16.0 / 219.0, gain *= 255.0 / 219.0;
+  const gboolean mapped = gain != 1.0 || offset != 0.0;
   const gsize    n = tconv_tensor_numel (in);
-  for (gsize i = 0; scaled && i < n; i++)
-    in->data[i] = lo + in->data[i] * (hi - lo);
+  for (gsize i = 0; mapped && i < n; i++)
+    in->data[i] = (float) (gain * in->data[i] + offset);
   if (!tconv_graph_forward (model, in, out, error))
     return FALSE;
-  for (gsize i = 0, m = tconv_tensor_numel (out); scaled && i < m; i++)
-    out->data[i] = (out->data[i] - lo) / (hi - lo);
+  for (gsize i = 0, m = tconv_tensor_numel (out); mapped && i < m; i++)
+    out->data[i] = (float) ((out->data[i] - offset) / gain);
   return TRUE;
 }
 

@@ -376,6 +376,10 @@ tconv_model_load_bytes (const guint8 *bytes, gsize len, const char *what, GError
     }
   if (!parse_value_range (graph, model, what, error))
     return NULL;
+  s = get_string (graph, "y_range");
+  if (s && !g_str_equal (s, "studio") && !g_str_equal (s, "full"))
+    MODEL_FAIL (_("%s: \"y_range\" is \"%s\"; it must be studio (BT.601, 16-235) or full"), what, s);
+  model->y_full = s && g_str_equal (s, "full");
   if (!json_object_has_member (graph, "layers")
       || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (graph, "layers")))
     MODEL_FAIL ("%s: the graph has no \"layers\" array", what);

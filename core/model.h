@@ -71,6 +71,8 @@ typedef struct
   float      *storage;    /* every weight and bias, owned */
   float       value_lo, value_hi; /* what the network takes for black and white (the file's
                                      value_range); both 0 means [0, 1] */
+  gboolean    y_full;   /* y models: full-range Y (0.299 R + 0.587 G + 0.114 B, as OpenCV's
+                           and JPEG's), not BT.601 studio range (the default, y_range) */
   gint        extra_refs; /* holders besides the first (tconv_model_ref); 0 when new */
 } TconvModel;
 

@@ -314,6 +314,48 @@ test_batch (void)
   g_assert_nonnull (strstr (e4, "would be overwritten by its own result"));
 }
 
+/* y_range: a model marked "full" gets full-range Y (JPEG's and OpenCV's), one marked
+ * "studio" (the default) BT.601's 16-235.  The fixtures threshold their Y at 0.5, so where
+ * the two Y differ around mid-gray, so do the images; each equals the threshold computed
+ * here on the Y the model declares, within 8-bit rounding. */
+static void
+test_y_range (void)
+{
+  g_autofree char *in = g_build_filename (tmpdir, "yrange.png", NULL);
+  int              w, h, c, bits, differ = 0;
+  write_png (in, 40, 30, 3, 8);
+  g_autofree float *src = read_png (in, &w, &h, &c, &bits);
+  for (int full = 0; full <= 1; full++)
+    {
+      g_autofree char *model = data_path ("byom", full ? "step-full.safetensors" : "step-studio.safetensors");
+      g_autofree char *out = g_build_filename (tmpdir, full ? "yfull.png" : "ystudio.png", NULL);
+      g_autofree char *o = NULL, *e = NULL;
+      g_assert_cmpint (tconv (&o, &e, "upscale", in, out, "--model", model, "-q", NULL), ==, 0);
+      int               ow, oh, oc, ob;
+      g_autofree float *px = read_png (out, &ow, &oh, &oc, &ob);
+      g_assert_cmpint (ow, ==, w);
+      for (int i = 0; i < w * h; i++)
+        {
+          float ycc[3], rgb[3];
+          tconv_rgb_to_ycbcr (src + 3 * i, ycc);
+          double y = full ? (ycc[0] - 16.0 / 255) * 255.0 / 219 : ycc[0];
+          y = MAX (y - 0.5, 0.0) + 0.5;
+          ycc[0] = (float) (full ? y * 219.0 / 255 + 16.0 / 255 : y);
+          tconv_ycbcr_to_rgb (ycc, rgb);
+          for (int k = 0; k < 3; k++)
+            g_assert_cmpfloat (fabs (px[3 * i + k] - CLAMP (rgb[k], 0.0f, 1.0f)), <=, 1.5 / 255);
+        }
+      if (full)
+        {
+          g_autofree char *studio = g_build_filename (tmpdir, "ystudio.png", NULL);
+          g_autofree float *sp = read_png (studio, &ow, &oh, &oc, &ob);
+          for (int i = 0; i < w * h * 3; i++)
+            differ += fabs (sp[i] - px[i]) > 2.0 / 255;
+        }
+    }
+  g_assert_cmpint (differ, >, 100); /* the declared range matters */
+}
+
 static void
 test_failures_write_nothing (void)
 {
@@ -471,6 +513,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/eval-bicubic", test_eval_bicubic);
   g_test_add_func ("/cli/eval-rgb", test_eval_rgb);
   g_test_add_func ("/cli/batch", test_batch);
+  g_test_add_func ("/cli/y-range", test_y_range);
   g_test_add_func ("/cli/failures-write-nothing", test_failures_write_nothing);
   g_test_add_func ("/cli/kernel-mode-and-artifacts", test_kernel_mode_and_artifacts);
   g_test_add_func ("/cli/bad-inputs", test_bad_inputs);
