@@ -36,7 +36,8 @@ static GList *
 query_procedures (GimpPlugIn *plug_in)
 {
   (void) plug_in;
-  return g_list_append (NULL, g_strdup (PLUG_IN_PROC));
+  return g_list_append (g_list_append (NULL, g_strdup (PLUG_IN_PROC)),
+                        g_strdup (PLUG_IN_FILES_PROC));
 }
 
 static gboolean
@@ -75,8 +76,10 @@ static GimpValueArray *run (GimpProcedure *procedure, GimpRunMode run_mode, Gimp
                             GimpDrawable **drawables, GimpProcedureConfig *config,
                             gpointer run_data);
 
-static GimpProcedure *
-create_procedure (GimpPlugIn *plug_in, const gchar *name)
+/* The upscaling arguments both procedures take, declared once; `with_compare` adds the
+ * compare mode and the output choice (the image procedure's). */
+static void
+add_settings_arguments (GimpProcedure *proc, gboolean with_compare)
 {
   static const char *const modes[] = { "transposed", "resize-conv", "kernel", "compare", NULL };
   static const char *const mode_labels[] = { N_("Transposed convolution (learned)"),
@@ -87,11 +90,40 @@ create_procedure (GimpPlugIn *plug_in, const gchar *name)
                                                N_("Bicubic"), N_("Lanczos-3"), NULL };
   static const char *const outputs[] = { "in-place", "new-image", NULL };
   static const char *const output_labels[] = { N_("Scale this image"), N_("New image"), NULL };
-  GimpProcedure *proc;
+  /* without compare: the same lists, one entry shorter */
+  static const char *const file_modes[] = { "transposed", "resize-conv", "kernel", NULL };
+  GimpChoice *mode_choice = choice_of (with_compare ? modes : file_modes, mode_labels);
 
-  if (!g_str_equal (name, PLUG_IN_PROC))
-    return NULL;
-  proc = gimp_image_procedure_new (plug_in, name, GIMP_PDB_PROC_TYPE_PLUGIN, run, NULL, NULL);
+  gimp_procedure_add_choice_argument (proc, "mode", _("Mode"),
+                                      with_compare ? _("transposed, resize-conv, kernel or compare")
+                                                   : _("transposed, resize-conv or kernel"),
+                                      mode_choice, "transposed", G_PARAM_READWRITE);
+  add_int_setting (proc, "scale");
+  add_int_setting (proc, "kernel-size");
+  add_int_setting (proc, "padding");
+  add_int_setting (proc, "output-padding");
+  add_int_setting (proc, "dilation");
+  gimp_procedure_add_choice_argument (proc, "interpolation", _("Interpolation"),
+                                      _("Kernel mode: nearest, bilinear, bicubic or lanczos"),
+                                      choice_of (tconv_interpolation_choices, interp_labels),
+                                      "bicubic", G_PARAM_READWRITE);
+  gimp_procedure_add_string_argument (proc, "model", _("Model"),
+                                      _("Model name or .safetensors file; empty = the shipped "
+                                        "model for mode, scale and kernel size"),
+                                      "", G_PARAM_READWRITE);
+  if (with_compare)
+    gimp_procedure_add_choice_argument (proc, "output", _("Output"), _("in-place or new-image"),
+                                        choice_of (outputs, output_labels), "in-place",
+                                        G_PARAM_READWRITE);
+  add_int_setting (proc, "tile-size");
+  add_int_setting (proc, "threads");
+}
+
+static GimpProcedure *
+create_image_procedure (GimpPlugIn *plug_in, const gchar *name)
+{
+  GimpProcedure *proc = gimp_image_procedure_new (plug_in, name, GIMP_PDB_PROC_TYPE_PLUGIN, run,
+                                                  NULL, NULL);
   gimp_procedure_set_image_types (proc, "RGB*, GRAY*");
   gimp_procedure_set_sensitivity_mask (proc, GIMP_PROCEDURE_SENSITIVE_DRAWABLE
                                                | GIMP_PROCEDURE_SENSITIVE_DRAWABLES
@@ -108,34 +140,26 @@ create_procedure (GimpPlugIn *plug_in, const gchar *name)
       "side and a map of the checkerboard artifacts."),
     name);
   gimp_procedure_set_attribution (proc, "tconv developers", "tconv developers", "2026");
-
-  gimp_procedure_add_choice_argument (proc, "mode", _("Mode"),
-                                      _("transposed, resize-conv, kernel or compare"),
-                                      choice_of (modes, mode_labels), "transposed",
-                                      G_PARAM_READWRITE);
-  add_int_setting (proc, "scale");
-  add_int_setting (proc, "kernel-size");
-  add_int_setting (proc, "padding");
-  add_int_setting (proc, "output-padding");
-  add_int_setting (proc, "dilation");
-  gimp_procedure_add_choice_argument (proc, "interpolation", _("Interpolation"),
-                                      _("Kernel mode: nearest, bilinear, bicubic or lanczos"),
-                                      choice_of (tconv_interpolation_choices, interp_labels),
-                                      "bicubic", G_PARAM_READWRITE);
-  gimp_procedure_add_string_argument (proc, "model", _("Model"),
-                                      _("Model name or .safetensors file; empty = the shipped "
-                                        "model for mode, scale and kernel size"),
-                                      "", G_PARAM_READWRITE);
-  gimp_procedure_add_choice_argument (proc, "output", _("Output"), _("in-place or new-image"),
-                                      choice_of (outputs, output_labels), "in-place",
-                                      G_PARAM_READWRITE);
-  add_int_setting (proc, "tile-size");
-  add_int_setting (proc, "threads");
+  add_settings_arguments (proc, TRUE);
   gimp_procedure_add_image_return_value (proc, "result", _("Result"),
                                          _("The upscaled image (a new one for new-image and "
                                            "compare)"),
                                          TRUE, G_PARAM_READWRITE);
   return proc;
+}
+
+static GimpProcedure *
+create_procedure (GimpPlugIn *plug_in, const gchar *name)
+{
+  if (g_str_equal (name, PLUG_IN_PROC))
+    return create_image_procedure (plug_in, name);
+  if (g_str_equal (name, PLUG_IN_FILES_PROC))
+    {
+      GimpProcedure *proc = tconv_files_procedure_new (plug_in, name);
+      add_settings_arguments (proc, FALSE);
+      return proc;
+    }
+  return NULL;
 }
 
 void
@@ -149,7 +173,8 @@ tconv_settings_from_config (GimpProcedureConfig *config, TconvSettings *s, int *
   *mode_choice = gimp_procedure_config_get_choice_id (config, "mode");
   s->mode = *mode_choice == TCONV_MODE_COMPARE ? TCONV_MODE_TRANSPOSED : (TconvMode) *mode_choice;
   s->interpolation = gimp_procedure_config_get_choice_id (config, "interpolation");
-  *output = gimp_procedure_config_get_choice_id (config, "output");
+  if (output) /* the files procedure has none: each image is upscaled and saved */
+    *output = gimp_procedure_config_get_choice_id (config, "output");
   g_object_get (config, "model", model_storage, NULL);
   s->model = *model_storage;
 }

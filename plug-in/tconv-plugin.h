@@ -7,7 +7,8 @@
 #include "settings.h"
 #include "tconv-error.h"
 
-#define PLUG_IN_PROC   "plug-in-tconv-upscale"
+#define PLUG_IN_PROC       "plug-in-tconv-upscale"
+#define PLUG_IN_FILES_PROC "plug-in-tconv-upscale-files"
 #define PLUG_IN_BINARY "tconv"
 
 typedef enum
@@ -32,6 +33,10 @@ GimpImage *tconv_upscale_image (GimpImage *image, const TconvSettings *s, TconvO
 /* A new image comparing transposed, resize+conv, NoHalo, cubic and a checkerboard map. */
 GimpImage *tconv_compare (GimpImage *image, GimpDrawable *drawable, const TconvSettings *s,
                           GError **error);
+
+/* plug-in-tconv-upscale-files: its own arguments (files, output folder, suffix); the
+ * caller adds the upscaling ones (the image procedure's, but compare and output). */
+GimpProcedure *tconv_files_procedure_new (GimpPlugIn *plug_in, const char *name);
 
 /* Where shipped models are installed (set at build time). */
 const char *tconv_installed_models (void);

@@ -56,3 +56,22 @@ for name, args in GEOMETRIES.items():
           image.get_layers()[0].get_width(), image.get_layers()[0].get_height())
     Gimp.file_save(Gimp.RunMode.NONINTERACTIVE, image,
                    Gio.File.new_for_path(os.path.join(work, "geometry-" + name + ".png")), None)
+
+# plug-in-tconv-upscale-files over a folder with an unreadable file: the others are done,
+# the failure is named, the status says it
+folder = os.path.join(work, "folder")
+os.makedirs(folder, exist_ok=True)
+import shutil  # noqa: E402
+shutil.copy(os.path.join(data, "Set5", "img_003.png"), os.path.join(folder, "a.png"))
+shutil.copy(os.path.join(data, "Set5", "img_002.png"), os.path.join(folder, "b.png"))
+with open(os.path.join(folder, "broken.png"), "w") as f:
+    f.write("not a PNG")
+proc = Gimp.get_pdb().lookup_procedure("plug-in-tconv-upscale-files")
+cfg = proc.create_config()
+cfg.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
+cfg.set_property("files", [folder])
+cfg.set_property("output-folder", os.path.join(work, "folder-out"))
+cfg.set_property("mode", "transposed")
+result = proc.run(cfg)
+print("files status", status_name(result.index(0)))
+print("files outputs", " ".join(sorted(os.listdir(os.path.join(work, "folder-out")))))

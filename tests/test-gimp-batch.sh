@@ -15,6 +15,9 @@ cp "$plugin" "$GIMP3_DIRECTORY/plug-ins/tconv/tconv"
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok - $1"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
+expect() { # DESCRIPTION LINE
+  if grep -qxF "$2" "$work/out"; then ok "$1"; else not_ok "$1 (no \"$2\")"; fi
+}
 # the console of whichever series is installed: 3.0 names it gimp-console-3.0, 3.2
 # gimp-console-3.2 (and gimp-console)
 console=$(command -v gimp-console-3.0 || command -v gimp-console-3.2 || command -v gimp-console)
@@ -79,6 +82,16 @@ if grep -q '^geometry bilinear-s2-p0 .* 202 162 202 162$' "$work/out"
 then ok "bilinear, scale 2, padding 0 on 100x80 gives 202x162"
 else not_ok "bilinear, scale 2, padding 0 on 100x80 gives 202x162"; grep '^geometry' "$work/out"; fi
 
+# plug-in-tconv-upscale-files: a folder with one unreadable file
+expect "files procedure: an execution error when a file failed" "files status EXECUTION_ERROR"
+expect "files procedure: the readable images were done, nothing half-written" "files outputs a_x2.png b_x2.png"
+if grep -q "plug-in-tconv-upscale-files: .*broken.png: GIMP could not open it" "$work/out"
+then ok "files procedure: the unreadable file is named"
+else not_ok "files procedure: the unreadable file is named"; grep -i "tconv-upscale-files" "$work/out"; fi
+set -- $("$pngdiff" "$work/cli.png" "$work/folder-out/a_x2.png")
+if [ "$1" = "$2" ] && awk "BEGIN { exit !($3 <= 1.0) }"; then ok "files procedure: its result equals tconv upscale"
+else not_ok "files procedure: its result equals tconv upscale ($*)"; fi
+
 gimp plug-in-script-fu-eval "
   (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE \"$in\")))
          (drawables (car (gimp-image-get-selected-drawables image))))
@@ -99,9 +112,6 @@ then ok "indexed image is refused with the message"
 else not_ok "indexed image is refused with the message"; cat "$work/out"; fi
 
 gimp python-fu-eval "exec(open('$(dirname "$0")/gimp-batch-structure.py').read())"
-expect() { # DESCRIPTION LINE
-  if grep -qxF "$2" "$work/out"; then ok "$1"; else not_ok "$1 (no \"$2\")"; fi
-}
 expect "layer groups, offsets, masks and channels: run succeeds" "structure status SUCCESS"
 expect "image doubles" "structure image 80 60"
 expect "layer in a group doubles, offsets too" "structure inner 40 20 10 14"

@@ -40,7 +40,7 @@ run_block() { # LANGUAGE SERIES
     [ -f "$work/photos/$f.png.x2.png" ] && identify -format '%wx%h ' "$work/photos/$f.png.x2.png"
   done)
   if [ "${3:-}" = 512x512 ] && [ "${4:-}" = 576x576 ] && [ ! -e "$work/photos/broken.png.x2.png" ] \
-     && grep -q 'skipped (cannot open): photos/broken.png' "$work/out"; then
+     && grep -Eq 'skipped \(cannot open\): photos/broken.png|photos/broken.png: GIMP could not open it' "$work/out"; then
     passed=$((passed + 1)); echo "ok - README $1 example on GIMP $series: both images x2, the broken file skipped"
   else
     failed=$((failed + 1)); echo "not ok - README $1 example on GIMP $series (${3:-none} ${4:-none})"
@@ -50,5 +50,6 @@ run_block() { # LANGUAGE SERIES
 
 run_block script-fu "$series"
 run_block python-fu 3.2
+run_block python-fu-files 3.2
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
