@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "image-io.h"
+#include "png-save.h"
 #include "tconv-error.h"
 
 void
@@ -121,16 +122,14 @@ tconv_image_new_like (const TconvImage *image, int width, int height)
 gboolean
 tconv_image_save (GeglBuffer *buffer, int bits, const char *path, GError **error)
 {
-  return tconv_image_save_quality (buffer, bits, 0, path, error);
+  TconvSaveOptions o = { bits, 0, TCONV_DEFAULT_PNG_LEVEL, 0, 0 };
+  return tconv_image_save_with (buffer, &o, path, error);
 }
 
-/* The saver for the file's extension: PNG at the bit depth, JPEG and WebP at a quality. */
+/* GEGL's saver for the file's extension: JPEG and WebP at a quality, the rest as GEGL does. */
 static GeglNode *
-saver (GeglNode *graph, const char *ext, const char *tmp, int bits, int quality)
+saver (GeglNode *graph, const char *ext, const char *tmp, int quality)
 {
-  if (g_str_equal (ext, ".png"))
-    return gegl_node_new_child (graph, "operation", "gegl:png-save", "path", tmp, "bitdepth",
-                                bits == 8 ? 8 : 16, NULL);
   if (quality && (g_str_equal (ext, ".jpg") || g_str_equal (ext, ".jpeg")))
     return gegl_node_new_child (graph, "operation", "gegl:jpg-save", "path", tmp, "quality",
                                 quality, NULL);
@@ -140,16 +139,51 @@ saver (GeglNode *graph, const char *ext, const char *tmp, int bits, int quality)
   return gegl_node_new_child (graph, "operation", "gegl:save", "path", tmp, NULL);
 }
 
+/* Writes the temporary `fd` (which it closes) in the format of `ext`. */
+static gboolean
+write_temporary (GeglBuffer *buffer, const TconvSaveOptions *o, const char *ext, int fd,
+                 const char *tmp, const char *path, GError **error)
+{
+  if (g_str_equal (ext, ".png"))
+    {
+      FILE           *f = fdopen (fd, "wb");
+      TconvPngOptions p = { o->bits, o->png_level, o->x_ppm, o->y_ppm };
+      gboolean        ok = f && tconv_png_write (buffer, &p, f, error);
+      /* a full disk can show only when the last buffered bytes are flushed */
+      if (f && fclose (f) != 0 && ok)
+        {
+          g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: %s", path, g_strerror (errno));
+          ok = FALSE;
+        }
+      return ok;
+    }
+  close (fd);
+  GeglNode *graph = gegl_node_new ();
+  GeglNode *src = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", buffer, NULL);
+  GeglNode *save = saver (graph, ext, tmp, o->quality);
+  gegl_node_link (src, save);
+  gegl_node_process (save);
+  g_object_unref (graph);
+  GStatBuf st;
+  if (g_stat (tmp, &st) != 0 || st.st_size == 0)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO,
+                   "%s: GEGL could not write this format (is \"%s\" a known extension?)", path,
+                   ext);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
-tconv_image_save_quality (GeglBuffer *buffer, int bits, int quality, const char *path,
-                          GError **error)
+tconv_image_save_with (GeglBuffer *buffer, const TconvSaveOptions *o, const char *path,
+                       GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
   const char      *dot = strrchr (base, '.');
   g_autofree char *ext = g_ascii_strdown (dot ? dot : "", -1);
   g_autofree char *tmp = NULL;
-  GeglNode        *graph, *src, *save;
   int              fd;
 
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
@@ -173,21 +207,8 @@ tconv_image_save_quality (GeglBuffer *buffer, int bits, int quality, const char 
                    g_strerror (errno));
       return FALSE;
     }
-  close (fd);
-
-  graph = gegl_node_new ();
-  src = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", buffer, NULL);
-  save = saver (graph, ext, tmp, bits, quality);
-  gegl_node_link (src, save);
-  gegl_node_process (save);
-  g_object_unref (graph);
-
-  GStatBuf st;
-  if (g_stat (tmp, &st) != 0 || st.st_size == 0)
+  if (!write_temporary (buffer, o, ext, fd, tmp, path, error))
     {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO,
-                   "%s: GEGL could not write this format (is \"%s\" a known extension?)", path,
-                   ext);
       g_unlink (tmp);
       return FALSE;
     }

@@ -29,6 +29,17 @@ GeglBuffer *tconv_image_new_like (const TconvImage *image, int width, int height
 /* Writes the buffer to `path` via a temporary file in the same folder that is renamed
  * over `path` only when complete: never a half-written or clobbered file. */
 gboolean tconv_image_save (GeglBuffer *buffer, int bits, const char *path, GError **error);
-/* The same with a quality (1-100) for lossy formats (JPEG, WebP); 0 = GEGL's default. */
-gboolean tconv_image_save_quality (GeglBuffer *buffer, int bits, int quality, const char *path,
-                                   GError **error);
+
+#define TCONV_DEFAULT_PNG_LEVEL 3 /* zlib: most of level 9's size at a fraction of its time */
+typedef struct
+{
+  int     bits;         /* 8, 16 or 32 per channel (PNG: 8 or 16) */
+  int     quality;      /* JPEG and WebP, 1-100; 0 = GEGL's default */
+  int     png_level;    /* PNG deflate level, 0-9 */
+  guint32 x_ppm, y_ppm; /* PNG resolution to declare, pixels per metre; 0 = none */
+} TconvSaveOptions;
+
+/* The same with options.  PNG is written by libpng (cli/png-save.c), keeping the colour
+ * profile of the buffer's space; other formats by GEGL. */
+gboolean tconv_image_save_with (GeglBuffer *buffer, const TconvSaveOptions *o, const char *path,
+                                GError **error);

@@ -9,6 +9,7 @@
 #include "explain.h"
 #include "graph.h"
 #include "image-io.h"
+#include "png-save.h"
 #include "jpeg-degrade.h"
 #include "imresize.h"
 #include "model-file.h"
@@ -154,6 +155,7 @@ typedef struct
 {
   Flags      *flags;
   gboolean    batch; /* many images: the batch shows progress, not each image */
+  int         png_level;
   GMutex      lock;
   TconvModel *by_channels[5];
 } Upscaler;
@@ -200,8 +202,13 @@ upscale_file (gpointer data, const char *in, const char *out, int threads, int q
       options.threads = threads ? threads : options.threads;
       if (u->batch)
         options.progress = NULL;
+      TconvSaveOptions save = { image.bits, quality, u->png_level, 0, 0 };
+      guint32          x_ppm, y_ppm;
+      if (tconv_png_read_ppm (in, &x_ppm, &y_ppm)) /* the same print size: the DPI scales */
+        save.x_ppm = (guint32) ((double) x_ppm * ow / image.width + 0.5),
+        save.y_ppm = (guint32) ((double) y_ppm * oh / image.height + 0.5);
       ok = tconv_gegl_upscale (model, image.buffer, result, &options, error)
-           && tconv_image_save_quality (result, image.bits, quality, out, error);
+           && tconv_image_save_with (result, &save, out, error);
       g_object_unref (result);
       if (ok && !u->flags->quiet && !u->batch)
         fprintf (stderr, "%s: %dx%d -> %dx%d with %s\n", out, image.width, image.height, ow, oh,
@@ -222,14 +229,27 @@ cmd_upscale (int argc, char **argv, GError **error)
   gboolean          ok;
 
   flags_init (&f);
+  u.png_level = TCONV_DEFAULT_PNG_LEVEL;
   g_autofree GOptionEntry *batch_entries = tconv_batch_entries (&batch);
+  GOptionEntry             png_entries[] = {
+    { "png-level", 0, 0, G_OPTION_ARG_INT, &u.png_level,
+      "PNG deflate level, 0-9 (default 3: fast; 9: smallest files)", "N" },
+    { NULL }
+  };
   g_option_context_add_main_entries (ctx, batch_entries, NULL);
+  g_option_context_add_main_entries (ctx, png_entries, NULL);
   if (!parse (ctx, flag_entries (&f, TRUE), &argc, &argv, error) || !flags_resolve (&f, error))
     return FALSE;
   if (!batch.outdir && argc != 3)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
                    "usage: tconv upscale IN OUT, or tconv upscale -o OUTDIR IN...; see --help");
+      return FALSE;
+    }
+  if (u.png_level < 0 || u.png_level > 9)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "--png-level must be from 0 to 9, got %d", u.png_level);
       return FALSE;
     }
   u.flags = &f;

@@ -356,6 +356,83 @@ test_y_range (void)
   g_assert_cmpint (differ, >, 100); /* the declared range matters */
 }
 
+/* The data of a PNG's first chunk of a type (its bytes after the type), or NULL. */
+static GBytes *
+png_chunk (const char *path, const char *type)
+{
+  g_autofree guint8 *d = NULL;
+  gsize              len;
+  g_assert_true (g_file_get_contents (path, (char **) &d, &len, NULL));
+  for (gsize at = 8; at + 12 <= len;)
+    {
+      guint32 n = (guint32) d[at] << 24 | d[at + 1] << 16 | d[at + 2] << 8 | d[at + 3];
+      if (memcmp (d + at + 4, type, 4) == 0 && at + 8 + n <= len)
+        return g_bytes_new (d + at + 8, n);
+      at += 12 + (gsize) n;
+    }
+  return NULL;
+}
+
+/* The ICC profile an iCCP chunk holds: after its name, a zero and the method byte, zlib. */
+static GBytes *
+iccp_profile (GBytes *chunk)
+{
+  gsize         len;
+  const guint8 *d = g_bytes_get_data (chunk, &len);
+  gsize         at = strnlen ((const char *) d, len) + 2;
+  g_autoptr (GConverter) z = G_CONVERTER (g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB));
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  guint8 buf[4096];
+  GConverterResult r;
+  do
+    {
+      gsize read = 0, written = 0;
+      r = g_converter_convert (z, d + at, len - at, buf, sizeof buf, G_CONVERTER_INPUT_AT_END, &read,
+                               &written, NULL);
+      g_assert_cmpint (r, !=, G_CONVERTER_ERROR);
+      at += read;
+      g_byte_array_append (out, buf, written);
+    }
+  while (r != G_CONVERTER_FINISHED);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+/* What a photographer keeps: the ICC profile (a wide-gamut one, not sRGB) byte for byte,
+ * and the resolution scaled by the factor (300 dpi at x2 is 600 dpi: the same print
+ * size); --png-level 9 makes the same pixels in a smaller file. */
+static void
+test_profile_and_resolution (void)
+{
+  g_autofree char *in = data_path ("icc", "wide-red-300dpi.png");
+  g_autofree char *out = g_build_filename (tmpdir, "icc-x2.png", NULL);
+  g_autofree char *small = g_build_filename (tmpdir, "icc-x2-9.png", NULL);
+  g_autofree char *o = NULL, *e = NULL, *o2 = NULL, *e2 = NULL;
+
+  g_assert_cmpint (tconv (&o, &e, "upscale", in, out, "-q", NULL), ==, 0);
+  g_autoptr (GBytes) icc_in = png_chunk (in, "iCCP"), icc_out = png_chunk (out, "iCCP");
+  g_assert_nonnull (icc_in);
+  g_assert_nonnull (icc_out);
+  g_autoptr (GBytes) profile_in = iccp_profile (icc_in), profile_out = iccp_profile (icc_out);
+  g_assert_cmpuint (g_bytes_get_size (profile_in), >, 100);
+  g_assert_true (g_bytes_equal (profile_in, profile_out));
+  g_autoptr (GBytes) phys_in = png_chunk (in, "pHYs"), phys_out = png_chunk (out, "pHYs");
+  const guint8 *pi = g_bytes_get_data (phys_in, NULL), *po = g_bytes_get_data (phys_out, NULL);
+  guint32 ppm_in = (guint32) pi[0] << 24 | pi[1] << 16 | pi[2] << 8 | pi[3];
+  guint32 ppm_out = (guint32) po[0] << 24 | po[1] << 16 | po[2] << 8 | po[3];
+  g_assert_cmpuint (ppm_out, ==, 2 * ppm_in);
+  int w, h, c, b, w2, h2, c2, b2;
+  g_autofree float *a = read_png (out, &w, &h, &c, &b);
+  g_assert_cmpint (w, ==, 128);
+  g_assert_cmpint (tconv (&o2, &e2, "upscale", in, small, "-q", "--png-level", "9", NULL), ==, 0);
+  g_autofree float *a9 = read_png (small, &w2, &h2, &c2, &b2);
+  for (int i = 0; i < w * h * c; i++)
+    g_assert_cmpfloat (a[i], ==, a9[i]);
+  GStatBuf s3, s9;
+  g_assert_cmpint (g_stat (out, &s3), ==, 0);
+  g_assert_cmpint (g_stat (small, &s9), ==, 0);
+  g_assert_cmpint (s9.st_size, <, s3.st_size);
+}
+
 static void
 test_failures_write_nothing (void)
 {
@@ -514,6 +591,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/eval-rgb", test_eval_rgb);
   g_test_add_func ("/cli/batch", test_batch);
   g_test_add_func ("/cli/y-range", test_y_range);
+  g_test_add_func ("/cli/profile-and-resolution", test_profile_and_resolution);
   g_test_add_func ("/cli/failures-write-nothing", test_failures_write_nothing);
   g_test_add_func ("/cli/kernel-mode-and-artifacts", test_kernel_mode_and_artifacts);
   g_test_add_func ("/cli/bad-inputs", test_bad_inputs);
