@@ -122,7 +122,7 @@ tconv_image_new_like (const TconvImage *image, int width, int height)
 gboolean
 tconv_image_save (GeglBuffer *buffer, int bits, const char *path, GError **error)
 {
-  TconvSaveOptions o = { bits, 0, TCONV_DEFAULT_PNG_LEVEL, 0, 0 };
+  TconvSaveOptions o = { bits, 0, TCONV_DEFAULT_PNG_LEVEL, 0, 0, NULL };
   return tconv_image_save_with (buffer, &o, path, error);
 }
 
@@ -147,7 +147,7 @@ write_temporary (GeglBuffer *buffer, const TconvSaveOptions *o, const char *ext,
   if (g_str_equal (ext, ".png"))
     {
       FILE           *f = fdopen (fd, "wb");
-      TconvPngOptions p = { o->bits, o->png_level, o->x_ppm, o->y_ppm };
+      TconvPngOptions p = { o->bits, o->png_level, o->x_ppm, o->y_ppm, o->icc };
       gboolean        ok = f && tconv_png_write (buffer, &p, f, error);
       /* a full disk can show only when the last buffered bytes are flushed */
       if (f && fclose (f) != 0 && ok)

@@ -37,6 +37,7 @@ typedef struct
   int     quality;      /* JPEG and WebP, 1-100; 0 = GEGL's default */
   int     png_level;    /* PNG deflate level, 0-9 */
   guint32 x_ppm, y_ppm; /* PNG resolution to declare, pixels per metre; 0 = none */
+  GBytes *icc;          /* PNG: a profile to embed as it is (the input's); NULL = the space's */
 } TconvSaveOptions;
 
 /* The same with options.  PNG is written by libpng (cli/png-save.c), keeping the colour

@@ -31,29 +31,35 @@ on_png_warning (png_structp png, png_const_charp msg)
 }
 
 gboolean
-tconv_png_read_ppm (const char *path, guint32 *x_ppm, guint32 *y_ppm)
+tconv_png_read_facts (const char *path, guint32 *x_ppm, guint32 *y_ppm, GBytes **icc)
 {
   FILE       *f = fopen (path, "rb");
   PngError    err = { "" };
   png_structp png = NULL;
   png_infop   info = NULL;
-  int         unit = 0;
-  gboolean    ok = FALSE;
-  png_uint_32 x = 0, y = 0;
+  volatile gboolean ok = FALSE;
 
+  *x_ppm = *y_ppm = 0, *icc = NULL;
   if (f == NULL)
     return FALSE;
   png = png_create_read_struct (PNG_LIBPNG_VER_STRING, &err, on_png_error, on_png_warning);
   info = png ? png_create_info_struct (png) : NULL;
   if (info && setjmp (png_jmpbuf (png)) == 0)
     {
+      png_uint_32 x = 0, y = 0, len = 0;
+      int         unit = 0, compression;
+      png_charp   name;
+      png_bytep   profile;
       png_init_io (png, f);
       png_read_info (png, info);
-      ok = png_get_pHYs (png, info, &x, &y, &unit) && unit == PNG_RESOLUTION_METER;
+      if (png_get_pHYs (png, info, &x, &y, &unit) && unit == PNG_RESOLUTION_METER)
+        *x_ppm = x, *y_ppm = y;
+      if (png_get_iCCP (png, info, &name, &compression, &profile, &len) && len > 0)
+        *icc = g_bytes_new (profile, len);
+      ok = TRUE;
     }
   png_destroy_read_struct (&png, &info, NULL);
   fclose (f);
-  *x_ppm = x, *y_ppm = y;
   return ok;
 }
 
@@ -73,10 +79,17 @@ layout (GeglBuffer *buffer, int bits, const Babl **fmt, int *channels)
 }
 
 static void
-write_profile (png_structp png, png_infop info, const Babl *fmt)
+write_profile (png_structp png, png_infop info, const Babl *fmt, GBytes *keep)
 {
   const Babl *space = babl_format_get_space (fmt);
   int         len = 0;
+  if (keep) /* the input's own profile, byte for byte (sRGB ones too) */
+    {
+      gsize n;
+      const guint8 *d = g_bytes_get_data (keep, &n);
+      png_set_iCCP (png, info, "ICC profile", PNG_COMPRESSION_TYPE_BASE, d, (png_uint_32) n);
+      return;
+    }
   if (space == babl_space ("sRGB"))
     return; /* the PNG default: no profile needed */
   const char *icc = babl_space_get_icc (space, &len);
@@ -125,7 +138,7 @@ tconv_png_write (GeglBuffer *buffer, const TconvPngOptions *o, FILE *f, GError *
       png_set_compression_level (png, CLAMP (o->level, 0, 9));
       png_set_IHDR (png, info, r->width, r->height, bits, type, PNG_INTERLACE_NONE,
                     PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
-      write_profile (png, info, fmt);
+      write_profile (png, info, fmt, o->icc);
       if (o->x_ppm && o->y_ppm)
         png_set_pHYs (png, info, o->x_ppm, o->y_ppm, PNG_RESOLUTION_METER);
       png_write_info (png, info);

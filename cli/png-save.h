@@ -9,11 +9,14 @@ typedef struct
   int     bits;         /* 8 or 16 per channel */
   int     level;        /* zlib level, 0-9 */
   guint32 x_ppm, y_ppm; /* resolution in pixels per metre, 0 = none */
+  GBytes *icc;          /* the profile to embed as it is; NULL: the colour space's */
 } TconvPngOptions;
 
 /* Writes the whole buffer as a PNG into f, with the ICC profile of its colour space (none
  * for sRGB).  FALSE with a message when libpng fails (a write error among them). */
 gboolean tconv_png_write (GeglBuffer *buffer, const TconvPngOptions *o, FILE *f, GError **error);
 
-/* The resolution a PNG file declares (pHYs in pixels per metre); FALSE when it has none. */
-gboolean tconv_png_read_ppm (const char *path, guint32 *x_ppm, guint32 *y_ppm);
+/* What a PNG file declares that the result keeps: its resolution (pHYs in pixels per
+ * metre, 0 when none) and its ICC profile as stored (NULL when none).  FALSE when the file
+ * is not a PNG. */
+gboolean tconv_png_read_facts (const char *path, guint32 *x_ppm, guint32 *y_ppm, GBytes **icc);

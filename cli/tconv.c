@@ -202,13 +202,15 @@ upscale_file (gpointer data, const char *in, const char *out, int threads, int q
       options.threads = threads ? threads : options.threads;
       if (u->batch)
         options.progress = NULL;
-      TconvSaveOptions save = { image.bits, quality, u->png_level, 0, 0 };
+      TconvSaveOptions save = { image.bits, quality, u->png_level, 0, 0, NULL };
       guint32          x_ppm, y_ppm;
-      if (tconv_png_read_ppm (in, &x_ppm, &y_ppm)) /* the same print size: the DPI scales */
+      /* a PNG's profile is kept as it was, and its resolution scaled: the same print size */
+      if (tconv_png_read_facts (in, &x_ppm, &y_ppm, &save.icc))
         save.x_ppm = (guint32) ((double) x_ppm * ow / image.width + 0.5),
         save.y_ppm = (guint32) ((double) y_ppm * oh / image.height + 0.5);
       ok = tconv_gegl_upscale (model, image.buffer, result, &options, error)
            && tconv_image_save_with (result, &save, out, error);
+      g_clear_pointer (&save.icc, g_bytes_unref);
       g_object_unref (result);
       if (ok && !u->flags->quiet && !u->batch)
         fprintf (stderr, "%s: %dx%d -> %dx%d with %s\n", out, image.width, image.height, ow, oh,
