@@ -6,14 +6,12 @@
 
 #include "batch.h"
 #include "image-io.h"
+#include "tconv-gegl.h"
 #include "tconv-error.h"
 
 /* Images this large (input pixels) get every core for their tiles, one at a time; smaller
  * ones run side by side, a few cores each. */
 #define LARGE_PIXELS (2 * 1000 * 1000)
-
-static const char *const image_suffixes[] = { ".png", ".jpg", ".jpeg", ".tif", ".tiff",
-                                              ".webp", ".exr", ".bmp", NULL };
 
 typedef struct
 {
@@ -61,13 +59,7 @@ tconv_batch_entries (TconvBatchOptions *o)
 static gboolean
 is_image_name (const char *name, const char *glob)
 {
-  if (glob)
-    return g_pattern_match_simple (glob, name);
-  g_autofree char *lower = g_ascii_strdown (name, -1);
-  for (int i = 0; image_suffixes[i]; i++)
-    if (g_str_has_suffix (lower, image_suffixes[i]))
-      return TRUE;
-  return FALSE;
+  return glob ? g_pattern_match_simple (glob, name) : tconv_is_image_name (name, FALSE);
 }
 
 /* OUTDIR/rel with the suffix before the extension of the chosen format. */

@@ -62,3 +62,15 @@ tconv_gegl_upscale (const TconvModel *model, GeglBuffer *in, GeglBuffer *out,
 
   return tconv_engine_run (model, &info, read_buffer, &src, write_buffer, &dst, options, error);
 }
+
+gboolean
+tconv_is_image_name (const char *name, gboolean with_xcf)
+{
+  static const char *const suffixes[] = { ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp",
+                                          ".exr", ".bmp", NULL };
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+  for (int i = 0; suffixes[i]; i++)
+    if (g_str_has_suffix (lower, suffixes[i]))
+      return TRUE;
+  return with_xcf && g_str_has_suffix (lower, ".xcf");
+}

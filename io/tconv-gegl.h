@@ -20,4 +20,8 @@ int tconv_gegl_channels (const Babl *format);
 gboolean tconv_gegl_upscale (const TconvModel *model, GeglBuffer *in, GeglBuffer *out,
                              const TconvRunOptions *options, GError **error);
 
+/* Whether a file name looks like an image the batches take (PNG, JPEG, TIFF, WebP, EXR,
+ * BMP, and GIMP's XCF for the plug-in's), by its extension, case-insensitively. */
+gboolean tconv_is_image_name (const char *name, gboolean with_xcf);
+
 G_END_DECLS

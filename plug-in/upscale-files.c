@@ -5,20 +5,8 @@
  * and the others go on.  The status is an execution error naming the failures if any. */
 #include <glib/gstdio.h>
 
+#include "tconv-gegl.h"
 #include "tconv-plugin.h"
-
-static const char *const image_suffixes[] = { ".png", ".jpg", ".jpeg", ".tif", ".tiff",
-                                              ".webp", ".exr", ".bmp", ".xcf", NULL };
-
-static gboolean
-is_image_name (const char *name)
-{
-  g_autofree char *lower = g_ascii_strdown (name, -1);
-  for (int i = 0; image_suffixes[i]; i++)
-    if (g_str_has_suffix (lower, image_suffixes[i]))
-      return TRUE;
-  return FALSE;
-}
 
 /* The files to do: each argument, or a folder's image files (sorted). */
 static GPtrArray *
@@ -36,7 +24,7 @@ expand (const char *const *args)
       g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
       const char *name;
       while (dir && (name = g_dir_read_name (dir)))
-        if (is_image_name (name))
+        if (tconv_is_image_name (name, TRUE))
           g_ptr_array_add (names, g_build_filename (args[i], name, NULL));
       g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
       for (guint k = 0; k < names->len; k++)
