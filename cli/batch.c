@@ -96,7 +96,7 @@ collect_folder (GArray *items, const TconvBatchOptions *o, const char *root, con
 
   while (d && (name = g_dir_read_name (d)))
     g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, tconv_compare_names);
   for (guint i = 0; i < names->len; i++)
     {
       g_autofree char *rel = sub ? g_build_filename (sub, names->pdata[i], NULL)

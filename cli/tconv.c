@@ -590,12 +590,6 @@ eval_image (const TconvModel *model, int scale, int jpeg_quality, const char *pa
   return ok;
 }
 
-static int
-compare_paths (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
 static gboolean
 cmd_eval (int argc, char **argv, GError **error)
 {
@@ -646,7 +640,7 @@ cmd_eval (int argc, char **argv, GError **error)
         if (g_str_has_suffix (name, ".png") || g_str_has_suffix (name, ".bmp")
             || g_str_has_suffix (name, ".jpg"))
           g_ptr_array_add (files, g_build_filename (argv[d], name, NULL));
-      g_ptr_array_sort (files, compare_paths);
+      g_ptr_array_sort (files, tconv_compare_names);
       for (guint i = 0; i < files->len; i++)
         {
           double psnr, ssim;

@@ -74,3 +74,9 @@ tconv_is_image_name (const char *name, gboolean with_xcf)
       return TRUE;
   return with_xcf && g_str_has_suffix (lower, ".xcf");
 }
+
+int
+tconv_compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(char *const *) a, *(char *const *) b);
+}

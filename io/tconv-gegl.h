@@ -24,4 +24,7 @@ gboolean tconv_gegl_upscale (const TconvModel *model, GeglBuffer *in, GeglBuffer
  * BMP, and GIMP's XCF for the plug-in's), by its extension, case-insensitively. */
 gboolean tconv_is_image_name (const char *name, gboolean with_xcf);
 
+/* g_ptr_array_sort's comparator for an array of strings (it passes pointers to them). */
+int tconv_compare_names (gconstpointer a, gconstpointer b);
+
 G_END_DECLS

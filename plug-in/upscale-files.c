@@ -26,7 +26,7 @@ expand (const char *const *args)
       while (dir && (name = g_dir_read_name (dir)))
         if (tconv_is_image_name (name, TRUE))
           g_ptr_array_add (names, g_build_filename (args[i], name, NULL));
-      g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+      g_ptr_array_sort (names, tconv_compare_names);
       for (guint k = 0; k < names->len; k++)
         g_ptr_array_add (files, g_strdup (names->pdata[k]));
     }
