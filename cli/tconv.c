@@ -7,7 +7,8 @@
 #include "artifacts.h"
 #include "batch.h"
 #include "explain.h"
-#include "graph.h"
+#include "execute.h"
+#include "model-geometry.h"
 #include "image-io.h"
 #include "png-save.h"
 #include "jpeg-degrade.h"
@@ -306,7 +307,7 @@ cmd_forward (int argc, char **argv, GError **error)
     }
   TconvTensor x = { (int) in->shape[0], (int) in->shape[1], (int) in->shape[2],
                     (int) in->shape[3], in->data };
-  if (!tconv_graph_forward (model, &x, &out, error))
+  if (!tconv_model_forward (model, &x, &out, error))
     return FALSE;
   const char        *names[] = { "output" };
   const TconvTensor *tensors[] = { &out };
@@ -373,7 +374,7 @@ cmd_info (int argc, char **argv, GError **error)
   if (!(path = tconv_model_find (argv[1], TCONV_MODELS_DIR, error))
       || !(model = tconv_model_load (path, error)))
     return FALSE;
-  tconv_graph_tiling (model, &halo, &align);
+  tconv_model_tiling (model, &halo, &align);
   printf ("%s (%s)\n  scale %d, mode %s, color %s, %" G_GSIZE_FORMAT " parameters, halo %d px\n",
           model->name, path, model->scale, tconv_mode_name (model->mode),
           model->color == TCONV_COLOR_Y ? "y" : "rgb", tconv_model_param_count (model), halo);

@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "engine.h"
-#include "graph.h"
-#include "stream.h"
+#include "execute.h"
+#include "model-geometry.h"
 #include "tconv-error.h"
 
 /* ---- colour ------------------------------------------------------------------------ */
@@ -60,7 +60,7 @@ tconv_engine_output_size (const TconvModel *model, int width, int height, int *o
 {
   int halo, align;
 
-  tconv_graph_tiling (model, &halo, &align);
+  tconv_model_tiling (model, &halo, &align);
   if (width % align != 0 || height % align != 0)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
@@ -72,52 +72,27 @@ tconv_engine_output_size (const TconvModel *model, int width, int height, int *o
          && tconv_model_output_len (model, 0, height, out_height, error);
 }
 
-/* Bytes one input pixel costs at the widest point of the graph (input and output of a
- * layer are alive together). */
-static double
-bytes_per_input_pixel (const TconvModel *model)
+static int
+auto_tile (const TconvPlan *plan)
 {
-  double area = 1.0, widest = model->channels, folded_from = 0.0;
-
-  for (int i = 0; i < model->n_layers; i++)
-    {
-      const TconvLayer *l = &model->layers[i];
-      double            before = l->in_channels * (folded_from > 0 ? folded_from : area);
-      int               out_len;
-      folded_from = 0.0;
-      if (tconv_model_output_len (&(TconvModel) { .layers = (TconvLayer *) l, .n_layers = 1 }, 0,
-                                  1000, &out_len, NULL))
-        {
-          double previous = area;
-          area *= (out_len / 1000.0) * (out_len / 1000.0);
-          if (tconv_graph_resize_folds (model, i)) /* no resized copy is made */
-            {
-              folded_from = previous;
-              continue;
-            }
-        }
-      widest = MAX (widest, before + l->out_channels * area);
-    }
-  return widest * sizeof (float) + 64.0; /* + colour planes and staging */
+  /* per thread: a tile whose layers stay near the core beats a bigger one with less
+   * halo; measured best on FSRCNN x2 (tools/bench, BENCH_TILE) */
+  const double budget = 6.0 * 1024 * 1024;
+  /* A streamed chain keeps a few rows per layer whatever the tile: only the halo and
+   * the balance between threads matter (measured best 172-232 on FSRCNN x2). */
+  int side = plan->n_streamed > 0
+               ? 208
+               : (int) sqrt (budget / plan->bytes_per_input_pixel) - 2 * plan->halo;
+  side = CLAMP (side, 64, 1024);
+  return MAX (plan->align, side - side % plan->align);
 }
 
 int
 tconv_engine_auto_tile (const TconvModel *model)
 {
-  /* per thread: a tile whose layers stay near the core beats a bigger one with less
-   * halo; measured best on FSRCNN x2 (tools/bench, BENCH_TILE) */
-  const double budget = 6.0 * 1024 * 1024;
-  int          halo, align;
-
-  tconv_graph_tiling (model, &halo, &align);
-  /* A streamed chain keeps a few rows per layer whatever the tile: only the halo and
-   * the balance between threads matter (measured best 172-232 on FSRCNN x2). */
-  int side = tconv_stream_prefix (model) > 0 ? 208
-                                             : (int) sqrt (budget / bytes_per_input_pixel (model)) - 2 * halo;
-  side = CLAMP (side, 64, 1024);
-  return MAX (align, side - side % align);
+  g_autoptr (TconvPlan) plan = tconv_plan_new (model, NULL);
+  return auto_tile (plan);
 }
-
 /* Near the preferred side, the tile that finishes first: the busiest thread's tiles
  * times a tile's work with its halo.  An uneven last round of tiles leaves threads
  * idle, and a tile much smaller than preferred pays its halo too often. */
@@ -225,6 +200,7 @@ merge_planes (const TconvModel *model, const TconvTensor *net, const TconvTensor
 typedef struct
 {
   const TconvModel      *model;
+  const TconvPlan       *plan; /* one for the run, shared by every thread */
   const TconvImageInfo  *info;
   const TconvRunOptions *options;
   TconvReadFunc          read;
@@ -257,8 +233,9 @@ bicubic_planes (const TconvTensor *src, int scale, TconvTensor *dst, GError **er
  * values gets 0-255 values, one trained on full-range Y gets full-range Y (studio Y is
  * 16/255 + 219/255 full Y, exactly), and the output comes back to the engine's. */
 static gboolean
-forward_in_range (const TconvModel *model, TconvTensor *in, TconvTensor *out, GError **error)
+forward_in_range (const TconvPlan *plan, TconvTensor *in, TconvTensor *out, GError **error)
 {
+  const TconvModel *model = plan->model;
   float lo, hi;
   tconv_model_value_range (model, &lo, &hi);
   /* network value = gain * engine value + offset */
@@ -269,7 +246,7 @@ forward_in_range (const TconvModel *model, TconvTensor *in, TconvTensor *out, GE
   const gsize    n = tconv_tensor_numel (in);
   for (gsize i = 0; mapped && i < n; i++)
     in->data[i] = (float) (gain * in->data[i] + offset);
-  if (!tconv_graph_forward (model, in, out, error))
+  if (!tconv_plan_forward (plan, in, out, error))
     return FALSE;
   for (gsize i = 0, m = tconv_tensor_numel (out); mapped && i < m; i++)
     out->data[i] = (float) ((out->data[i] - offset) / gain);
@@ -327,9 +304,9 @@ process_tile (Job *job, int index, GError **error)
   ok = FALSE;
 
   split_pixels (model, pixels, ch, &net_in, &side_in);
-  if (!forward_in_range (model, &net_in, &net_out, error))
+  if (!forward_in_range (job->plan, &net_in, &net_out, error))
     goto out;
-  /* Crop output row r is full output row r + cy0*scale (see graph.h); the owned span
+  /* Crop output row r is full output row r + cy0*scale (see model-geometry.h); the owned span
    * must lie inside it, or the halo was too small. */
   const int rx0 = ox0 - cx0 * job->scale, ry0 = oy0 - cy0 * job->scale;
   const int ow = ox1 - ox0, oh = oy1 - oy0;
@@ -446,8 +423,11 @@ tconv_engine_run (const TconvModel *model, const TconvImageInfo *info, TconvRead
   if (!tconv_engine_output_size (model, info->width, info->height, &job.out_w, &job.out_h,
                                  error))
     return FALSE;
-  tconv_graph_tiling (model, &job.halo, &align);
+  g_autoptr (TconvPlan) plan = tconv_plan_new (model, NULL);
+  job.halo = plan->halo;
+  align = plan->align;
   job.model = model;
+  job.plan = plan;
   job.info = info;
   job.options = options;
   job.read = read;
@@ -459,7 +439,7 @@ tconv_engine_run (const TconvModel *model, const TconvImageInfo *info, TconvRead
   int n_threads = options->threads ? options->threads : (int) g_get_num_processors ();
   n_threads = CLAMP (n_threads, 1, 64);
   job.tile = options->tile_size ? options->tile_size
-                                : balanced_tile (tconv_engine_auto_tile (model), job.halo, align,
+                                : balanced_tile (auto_tile (plan), job.halo, align,
                                                  info->width, info->height, n_threads);
   job.tile = MAX (align, (job.tile + align - 1) / align * align);
   job.tiles_x = (info->width + job.tile - 1) / job.tile;

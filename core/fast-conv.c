@@ -131,68 +131,79 @@ transposed_weight (const TconvTensor *w, int ci, int co, int ky, int kx)
   return w->data[(((gsize) ci * w->c + co) * w->h + ky) * w->w + kx];
 }
 
-/* One output channel of the kernels: a real channel, or one phase of it for a
- * transposed convolution, with the taps that reach it. */
+/* One output channel of the kernels: a real channel, or one output phase (ry, rx) of it
+ * for a transposed convolution, with the taps that reach it.  A tap is (dy, dx): the
+ * row and column it reads, counted from the first row (row_lo) and column the layer
+ * reads; nothing depends on the input's size, so a packed layer serves every tile. */
 typedef struct
 {
-  int        co;       /* channel index in the weight, bias and slopes */
+  int        co;      /* channel index in the weight, bias and slopes */
   int        ntaps;
-  const int *off;      /* linear offsets into the padded input */
-  const int *ky, *kx;  /* the kernel element of each tap */
-  int        plane;    /* output plane, counted from the output base */
-  gsize      out;      /* first output pixel within that plane */
-  int        rows, cols;
+  const int *dy, *dx; /* each tap's input row and column */
+  const int *ky, *kx; /* the kernel element of each tap */
+  int        plane;   /* output plane, counted from the output base */
+  int        ry, rx;  /* output phase */
 } Channel;
 
 typedef struct
 {
   const TconvTensor *w;
   WeightAt           at;
-  int                ci0;          /* the group's first input channel in the weight */
+  int                ci0; /* the group's first input channel in the weight */
   const float       *bias, *slopes;
   int                n_slopes;
 } Weights;
 
-/* The distinct tap offsets (minus `shift`) of channels [0, n), numbered in first-seen
- * order, through a slot per offset of their range: large kernels give a block thousands
- * of taps, so searching a list of them would be quadratic. */
+/* The distinct taps of channels [0, n), numbered in first-seen order, through a slot
+ * per key dy * span + dx of their range: large kernels give a block thousands of taps,
+ * so searching a list of them would be quadratic. */
 typedef struct
 {
-  int  lo, n;
-  int *slot; /* [offset - lo]: the tap's number, or -1 */
+  int  lo, n, span;
+  int *slot; /* [key - lo]: the tap's number, or -1 */
 } TapIndex;
 
 static int
-tap_index_build (TapIndex *idx, const Channel *ch, int n, int shift, int *off)
+tap_index_build (TapIndex *idx, const Channel *ch, int n, int span, int *dy, int *dx)
 {
   int lo = G_MAXINT, hi = G_MININT, count = 0;
   for (int j = 0; j < n; j++)
     for (int t = 0; t < ch[j].ntaps; t++)
-      lo = MIN (lo, ch[j].off[t] - shift), hi = MAX (hi, ch[j].off[t] - shift);
+      {
+        int key = ch[j].dy[t] * span + ch[j].dx[t];
+        lo = MIN (lo, key), hi = MAX (hi, key);
+      }
   idx->lo = lo;
+  idx->span = span;
   idx->n = hi >= lo ? hi - lo + 1 : 0;
   idx->slot = g_new (int, MAX (idx->n, 1));
   memset (idx->slot, 0xff, (gsize) MAX (idx->n, 1) * sizeof (int));
   for (int j = 0; j < n; j++)
     for (int t = 0; t < ch[j].ntaps; t++)
       {
-        int *slot = &idx->slot[ch[j].off[t] - shift - lo];
+        int *slot = &idx->slot[ch[j].dy[t] * span + ch[j].dx[t] - lo];
         if (*slot < 0)
           {
-            if (off)
-              off[count] = ch[j].off[t] - shift;
+            if (dy)
+              dy[count] = ch[j].dy[t], dx[count] = ch[j].dx[t];
             *slot = count++;
           }
       }
   return count;
 }
 
-/* Distinct tap offsets of channels [0, n): the taps a block of them must run. */
 static int
-union_taps (const Channel *ch, int n)
+tap_index_of (const TapIndex *idx, const Channel *c, int t)
+{
+  return idx->slot[c->dy[t] * idx->span + c->dx[t] - idx->lo];
+}
+
+/* Distinct taps of channels [0, n): the taps a block of them must run. */
+static int
+union_taps (const Channel *ch, int n, int span)
 {
   TapIndex idx;
-  int      count = tap_index_build (&idx, ch, n, 0, NULL);
+  int      count = tap_index_build (&idx, ch, n, span, NULL, NULL);
   g_free (idx.slot);
   return count;
 }
@@ -201,7 +212,7 @@ union_taps (const Channel *ch, int n)
  * transposed convolution's phases, the taps a block runs for some channels and not
  * others; weighed by how many FMAs a load feeds (one channel per block is load-bound). */
 static const TconvKernel *
-pick_kernel (const Isa *isa, const Channel *ch, int n)
+pick_kernel (const Isa *isa, const Channel *ch, int n, int span)
 {
   const TconvKernel *best = NULL;
   double             best_cost = 0;
@@ -211,7 +222,7 @@ pick_kernel (const Isa *isa, const Channel *ch, int n)
       const TconvKernel *k = &isa->kernels[i];
       double             fmas = 0;
       for (int b = 0; b < n; b += k->ocb)
-        fmas += (double) MAX (1, union_taps (ch + b, MIN (k->ocb, n - b))) * k->ocb;
+        fmas += (double) MAX (1, union_taps (ch + b, MIN (k->ocb, n - b), span)) * k->ocb;
       double cost = fmas * (1.0 + 1.0 / k->ocb);
       if (best == NULL || cost < best_cost)
         best = k, best_cost = cost;
@@ -219,295 +230,124 @@ pick_kernel (const Isa *isa, const Channel *ch, int n)
   return best;
 }
 
-/* Everything a layer needs to run one output row at a time: the channel blocks with
- * their packed weights, and the geometry of the padded input it reads. */
-struct _TconvPlan
+/* A block of up to ocb channels: their union of taps and packed weights. */
+typedef struct
+{
+  int    ntaps, cob;
+  int   *dy, *dx;
+  float *w, *bias, *slope; /* w: [cin][ntaps][ocb], then ocb biases and ocb slopes */
+  int    plane[TCONV_KERNEL_MAX_OCB], ry[TCONV_KERNEL_MAX_OCB], rx[TCONV_KERNEL_MAX_OCB];
+} Block;
+
+struct _TconvPackedLayer
 {
   const TconvKernel *k;
-  int                n_blocks, ocb, cin, chunk, pstride;
-  TconvKernelArgs   *args;
-  gsize             *out_off;   /* [n_blocks][ocb] channel offsets from the output base */
-  int               *out_chan;  /* [n_blocks][ocb] the output plane of each channel */
-  gsize             *out_phase; /* [n_blocks][ocb] offset within that plane */
-  int               *out_rows;  /* [n_blocks][ocb] rows of each channel */
-  int                rows;      /* output rows (phase rows for a transposed conv) */
-  float             *partial;
-  int              **tap_row;   /* [n_blocks][ntaps] the window row each tap reads */
-  int               *moved;     /* scratch: a block's offsets over rows not pw apart */
-  TconvPlanInput     input;
-  /* transposed: taps of every phase; conv2d: of the kernel */
-  int               *off, *ky, *kx;
+  int                n_blocks, ocb, cin, sy, sx;
+  gboolean           transposed;
+  /* the padded input: `top` rows and `left` columns before the input; after it, a
+   * conv2d's padding (after_y, after_x), a transposed conv's reach past its last phase
+   * row (cmax_y, cmax_x); output rows read rows row_lo..row_hi of it */
+  int                top, left, after_y, after_x, row_lo, row_hi;
+  Block             *blocks;
 };
 
-/* Builds the blocks of channels [0, n); tap offsets are relative to the first row
- * the taps read (input->row_lo), so a window starting there is what a row needs. */
-static TconvPlan *
-plan_new (const Isa *isa, const Channel *ch, int n, const Weights *wt, int cin,
-          const TconvPlanInput *input, gsize out_plane, gsize out_row, int out_step)
-{
-  TconvPlan         *plan = g_new0 (TconvPlan, 1);
-  const TconvKernel *k = pick_kernel (isa, ch, n);
-  const int          ocb = k->ocb, n_blocks = (n + ocb - 1) / ocb, pw = input->pw;
-  const int          shift = input->row_lo * pw;
-  int                max_width = 0;
-
-  plan->k = k;
-  plan->ocb = ocb;
-  plan->n_blocks = n_blocks;
-  plan->cin = cin;
-  plan->input = *input;
-  plan->args = g_new0 (TconvKernelArgs, n_blocks);
-  plan->out_off = g_new0 (gsize, (gsize) n_blocks * ocb);
-  plan->out_rows = g_new0 (int, (gsize) n_blocks * ocb);
-  plan->out_chan = g_new0 (int, (gsize) n_blocks * ocb);
-  plan->out_phase = g_new0 (gsize, (gsize) n_blocks * ocb);
-  plan->tap_row = g_new0 (int *, n_blocks);
-  int max_taps = 1;
-  for (int b = 0; b < n_blocks; b++)
-    {
-      const Channel *c = ch + b * ocb;
-      const int      cob = MIN (ocb, n - b * ocb);
-      int            ntaps = 0, width = 0, bound = 1;
-      for (int j = 0; j < cob; j++)
-        bound += c[j].ntaps;
-      /* the block's taps: every offset some channel of it reads */
-      int     *off = g_new (int, bound);
-      TapIndex taps;
-      ntaps = tap_index_build (&taps, c, cob, shift, off);
-      float *w = g_new0 (float, (gsize) cin * MAX (ntaps, 1) * ocb + 2 * ocb);
-      float *bias = w + (gsize) cin * MAX (ntaps, 1) * ocb, *slope = bias + ocb;
-      TconvKernelArgs *a = &plan->args[b];
-      for (int j = 0; j < cob; j++)
-        {
-          for (int t = 0; t < c[j].ntaps; t++)
-            {
-              int u = taps.slot[c[j].off[t] - shift - taps.lo];
-              for (int ci = 0; ci < cin; ci++)
-                w[((gsize) ci * ntaps + u) * ocb + j] =
-                  wt->at (wt->w, wt->ci0 + ci, c[j].co, c[j].ky[t], c[j].kx[t]);
-            }
-          bias[j] = wt->bias ? wt->bias[c[j].co] : 0.0f;
-          if (wt->slopes)
-            slope[j] = wt->slopes[wt->n_slopes == 1 ? 0 : c[j].co];
-          plan->out_chan[b * ocb + j] = c[j].plane;
-          plan->out_phase[b * ocb + j] = c[j].out;
-          plan->out_off[b * ocb + j] = (gsize) c[j].plane * out_plane + c[j].out;
-          plan->out_rows[b * ocb + j] = c[j].rows;
-          a->cols[j] = c[j].cols;
-          width = MAX (width, c[j].cols);
-          plan->rows = MAX (plan->rows, c[j].rows);
-          max_width = MAX (max_width, c[j].cols);
-        }
-      g_free (taps.slot);
-      plan->tap_row[b] = g_new (int, MAX (ntaps, 1));
-      for (int t = 0; t < ntaps; t++)
-        plan->tap_row[b][t] = off[t] >= 0 ? off[t] / pw : -((-off[t] + pw - 1) / pw);
-      max_taps = MAX (max_taps, ntaps);
-      a->pw = pw;
-      a->off = off;
-      a->ntaps = ntaps;
-      a->w = w;
-      a->bias = bias;
-      a->slope = wt->slopes ? slope : NULL;
-      a->cob = cob;
-      a->nrows = 1;
-      a->width = width;
-      a->out_row = out_row;
-      a->out_step = out_step;
-    }
-  /* Input channels in chunks whose rows fit half of a 48 KB L1 data cache. */
-  int row_span = input->row_hi - input->row_lo + 1;
-  int per_channel = row_span * (pw + k->lanes_per_step) * (int) sizeof (float);
-  int chunk = CLAMP ((24 << 10) / per_channel, 1, cin);
-  int n_chunks = (cin + chunk - 1) / chunk;
-  plan->chunk = (cin + n_chunks - 1) / n_chunks;
-  plan->pstride = (max_width + k->lanes_per_step - 1) / k->lanes_per_step * k->lanes_per_step;
-  if (n_chunks > 1)
-    plan->partial = g_new (float, (gsize) ocb * plan->pstride);
-  plan->moved = g_new (int, max_taps);
-  return plan;
-}
-
-void
-tconv_plan_free (TconvPlan *plan)
-{
-  if (plan == NULL)
-    return;
-  for (int b = 0; b < plan->n_blocks; b++)
-    {
-      g_free ((int *) plan->args[b].off);
-      g_free ((float *) plan->args[b].w);
-      g_free (plan->tap_row[b]);
-    }
-  g_free (plan->tap_row);
-  g_free (plan->moved);
-  g_free (plan->args);
-  g_free (plan->out_off);
-  g_free (plan->out_rows);
-  g_free (plan->out_chan);
-  g_free (plan->out_phase);
-  g_free (plan->partial);
-  g_free (plan->off);
-  g_free (plan->ky);
-  g_free (plan->kx);
-  g_free (plan);
-}
-
-const TconvPlanInput *
-tconv_plan_input (const TconvPlan *plan)
-{
-  return &plan->input;
-}
-
-void
-tconv_plan_set_plane_stride (TconvPlan *plan, gsize stride)
-{
-  for (int i = 0; i < plan->n_blocks * plan->ocb; i++)
-    plan->out_off[i] = (gsize) plan->out_chan[i] * stride + plan->out_phase[i];
-}
-
-int
-tconv_plan_rows (const TconvPlan *plan)
-{
-  return plan->rows;
-}
-
-void
-tconv_plan_run_row (const TconvPlan *plan, const float *window, const int *row_offsets,
-                    gsize plane, float *out, int r)
-{
-  const int ocb = plan->ocb;
-
-  for (int b = 0; b < plan->n_blocks; b++)
-    {
-      TconvKernelArgs a = plan->args[b];
-      gboolean        wanted = FALSE;
-      if (row_offsets)
-        {
-          /* the same taps, with each row where the caller keeps it */
-          for (int t = 0; t < a.ntaps; t++)
-            {
-              int dy = plan->tap_row[b][t];
-              plan->moved[t] = a.off[t] - dy * a.pw + row_offsets[dy];
-            }
-          a.off = plan->moved;
-        }
-      for (int j = 0; j < a.cob; j++)
-        {
-          a.rows[j] = r < plan->out_rows[b * ocb + j];
-          a.out[j] = out + plan->out_off[b * ocb + j] + (gsize) r * a.out_row;
-          wanted |= a.rows[j];
-        }
-      if (!wanted)
-        continue;
-      a.row0 = 0;
-      a.plane = plane;
-      a.partial = plan->partial;
-      a.pstride = plan->pstride;
-      for (int c0 = 0; c0 < plan->cin; c0 += plan->chunk)
-        {
-          a.in = window + (gsize) c0 * plane;
-          a.cin = MIN (plan->chunk, plan->cin - c0);
-          a.w = plan->args[b].w + (gsize) c0 * a.ntaps * ocb;
-          a.first = c0 == 0;
-          a.last = c0 + plan->chunk >= plan->cin;
-          plan->k->run (&a);
-        }
-    }
-}
-
-/* Runs a plan over a whole padded input (cin planes of ph x pw). */
 static void
-plan_run (const TconvPlan *plan, const float *in, float *out)
+pack_block (Block *blk, const Channel *c, int cob, int ocb, int span, int cin,
+            const Weights *wt)
 {
-  const TconvPlanInput *g = &plan->input;
-  for (int r = 0; r < plan->rows; r++)
-    tconv_plan_run_row (plan, in + (gsize) (r + g->row_lo) * g->pw, NULL, (gsize) g->ph * g->pw,
-                        out, r);
+  int bound = 1;
+  for (int j = 0; j < cob; j++)
+    bound += c[j].ntaps;
+  blk->dy = g_new (int, bound);
+  blk->dx = g_new (int, bound);
+  TapIndex taps;
+  blk->ntaps = tap_index_build (&taps, c, cob, span, blk->dy, blk->dx);
+  blk->cob = cob;
+  const gsize nw = (gsize) cin * MAX (blk->ntaps, 1) * ocb;
+  blk->w = g_new0 (float, nw + 2 * ocb);
+  blk->bias = blk->w + nw;
+  blk->slope = wt->slopes ? blk->bias + ocb : NULL;
+  for (int j = 0; j < cob; j++)
+    {
+      for (int t = 0; t < c[j].ntaps; t++)
+        {
+          int u = tap_index_of (&taps, &c[j], t);
+          for (int ci = 0; ci < cin; ci++)
+            blk->w[((gsize) ci * blk->ntaps + u) * ocb + j] =
+              wt->at (wt->w, wt->ci0 + ci, c[j].co, c[j].ky[t], c[j].kx[t]);
+        }
+      blk->bias[j] = wt->bias ? wt->bias[c[j].co] : 0.0f;
+      if (wt->slopes)
+        blk->slope[j] = wt->slopes[wt->n_slopes == 1 ? 0 : c[j].co];
+      blk->plane[j] = c[j].plane;
+      blk->ry[j] = c[j].ry;
+      blk->rx[j] = c[j].rx;
+    }
+  g_free (taps.slot);
 }
 
-TconvPlan *
-tconv_plan_conv2d (const TconvTensor *w, const float *bias, const TconvConv2dParams *p,
-                   const float *slopes, int n_slopes, int group, int in_h, int in_w)
+/* Packs channels [0, n) into blocks for the kernel that runs them best. */
+static TconvPackedLayer *
+packed_new (const Isa *isa, const Channel *ch, int n, const Weights *wt, int cin, int span)
+{
+  TconvPackedLayer  *pl = g_new0 (TconvPackedLayer, 1);
+  const TconvKernel *k = pick_kernel (isa, ch, n, span);
+
+  pl->k = k;
+  pl->ocb = k->ocb;
+  pl->cin = cin;
+  pl->n_blocks = (n + k->ocb - 1) / k->ocb;
+  pl->blocks = g_new0 (Block, pl->n_blocks);
+  for (int b = 0; b < pl->n_blocks; b++)
+    pack_block (&pl->blocks[b], ch + b * k->ocb, MIN (k->ocb, n - b * k->ocb), k->ocb, span,
+                cin, wt);
+  return pl;
+}
+
+void
+tconv_packed_layer_free (TconvPackedLayer *pl)
+{
+  if (pl == NULL)
+    return;
+  for (int b = 0; b < pl->n_blocks; b++)
+    {
+      g_free (pl->blocks[b].dy);
+      g_free (pl->blocks[b].dx);
+      g_free (pl->blocks[b].w);
+    }
+  g_free (pl->blocks);
+  g_free (pl);
+}
+
+TconvPackedLayer *
+tconv_pack_conv2d (const TconvTensor *w, const float *bias, const TconvConv2dParams *p,
+                   const float *slopes, int n_slopes, int group)
 {
   const Isa *k = isa ();
 
   if (k->kernels == NULL || p->stride[0] != 1 || p->stride[1] != 1)
     return NULL;
 
-  const int      ntaps = w->h * w->w, cog = w->n / p->groups;
-  const int      out_h = in_h + 2 * p->padding[0] - p->dilation[0] * (w->h - 1);
-  const int      out_w = in_w + 2 * p->padding[1] - p->dilation[1] * (w->w - 1);
-  TconvPlanInput g = { p->padding[0], p->padding[1], in_h + 2 * p->padding[0],
-                       in_w + 2 * p->padding[1], 0, p->dilation[0] * (w->h - 1) };
-  int           *off = g_new (int, ntaps), *ky = g_new (int, ntaps), *kx = g_new (int, ntaps);
-  Channel       *ch = g_new (Channel, cog);
+  const int ntaps = w->h * w->w, cog = w->n / p->groups;
+  int      *dy = g_new (int, ntaps), *dx = g_new (int, ntaps);
+  int      *ky = g_new (int, ntaps), *kx = g_new (int, ntaps);
+  Channel  *ch = g_new (Channel, cog);
 
-  if (out_h < 1 || out_w < 1)
-    {
-      g_free (off), g_free (ky), g_free (kx), g_free (ch);
-      return NULL;
-    }
   for (int y = 0, t = 0; y < w->h; y++)
     for (int x = 0; x < w->w; x++, t++)
-      {
-        ky[t] = y;
-        kx[t] = x;
-        off[t] = y * p->dilation[0] * g.pw + x * p->dilation[1];
-      }
+      ky[t] = y, kx[t] = x, dy[t] = y * p->dilation[0], dx[t] = x * p->dilation[1];
   for (int c = 0; c < cog; c++)
-    ch[c] = (Channel) { group * cog + c, ntaps, off, ky, kx, c, 0, out_h, out_w };
+    ch[c] = (Channel) { group * cog + c, ntaps, dy, dx, ky, kx, c, 0, 0 };
   /* conv weights are [out][in/groups][kh][kw]: ci is within the group already */
-  Weights    wt = { w, conv_weight, 0, bias, slopes, n_slopes };
-  TconvPlan *plan = plan_new (k, ch, cog, &wt, w->c, &g, (gsize) out_h * out_w, out_w, 1);
-  plan->off = off, plan->ky = ky, plan->kx = kx;
-  g_free (ch);
-  return plan;
-}
-
-/* Runs one plan per group over every image of the batch, padding each once. */
-static gboolean
-run_plans (TconvPlan **plans, int groups, const TconvTensor *in, TconvTensor *out,
-           TconvPaddingMode mode)
-{
-  const TconvPlanInput *g = tconv_plan_input (plans[0]);
-  const int             cig = in->c / groups, cog = out->c / groups;
-  /* an unpadded input will do as it is: tensors carry the kernels' slack */
-  const gboolean        copy = g->top || g->left || g->ph != in->h || g->pw != in->w;
-
-  for (int n = 0; n < in->n; n++)
-    {
-      float *buf = copy ? padded_copy (in, n, g->top, g->left, g->ph, g->pw, mode)
-                        : tconv_tensor_plane (in, n, 0);
-      if (buf == NULL)
-        return FALSE; /* the reference will report the memory error */
-      for (int k = 0; k < groups; k++)
-        plan_run (plans[k], buf + (gsize) k * cig * g->ph * g->pw,
-                  tconv_tensor_plane (out, n, k * cog));
-      if (copy)
-        tconv_block_free (buf);
-    }
-  return TRUE;
-}
-
-gboolean
-tconv_fast_conv2d (const TconvTensor *in, const TconvTensor *w, const float *bias,
-                   const TconvConv2dParams *p, const float *slopes, int n_slopes,
-                   TconvTensor *out)
-{
-  if (isa ()->kernels == NULL || p->stride[0] != 1 || p->stride[1] != 1)
-    return FALSE;
-
-  TconvPlan **plans = g_new0 (TconvPlan *, p->groups);
-  gboolean    ok = TRUE;
-
-  for (int g = 0; g < p->groups && ok; g++)
-    ok = (plans[g] = tconv_plan_conv2d (w, bias, p, slopes, n_slopes, g, in->h, in->w)) != NULL;
-  ok = ok && run_plans (plans, p->groups, in, out, p->padding_mode);
-  for (int g = 0; g < p->groups; g++)
-    tconv_plan_free (plans[g]);
-  g_free (plans);
-  return ok;
+  Weights           wt = { w, conv_weight, 0, bias, slopes, n_slopes };
+  TconvPackedLayer *pl = packed_new (k, ch, cog, &wt, w->c, p->dilation[1] * (w->w - 1) + 1);
+  pl->sy = pl->sx = 1;
+  pl->top = pl->after_y = p->padding[0];
+  pl->left = pl->after_x = p->padding[1];
+  pl->row_lo = 0;
+  pl->row_hi = p->dilation[0] * (w->h - 1);
+  g_free (dy), g_free (dx), g_free (ky), g_free (kx), g_free (ch);
+  return pl;
 }
 
 /* Floor division for possibly negative numerators. */
@@ -517,79 +357,318 @@ floor_div (int a, int b)
   return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
-TconvPlan *
-tconv_plan_conv_transpose2d (const TconvTensor *w, const float *bias,
-                             const TconvConvTranspose2dParams *p, int group, int in_h, int in_w,
-                             int out_h, int out_w)
+/* The taps of every output phase of a transposed convolution, phase after phase
+ * (first[phase] .. first[phase + 1]), as padded-input rows and columns. */
+static int
+phase_taps (const TconvTensor *w, const TconvConvTranspose2dParams *p, const TconvPackedLayer *pl,
+            int *row, int *col, int *ky, int *kx, int *first)
+{
+  const int sy = p->stride[0], sx = p->stride[1];
+  int       nt = 0, phase = 0;
+
+  for (int ry = 0; ry < sy; ry++)
+    for (int rx = 0; rx < sx; rx++, phase++)
+      {
+        first[phase] = nt;
+        for (int a = 0; a < w->h; a++)
+          {
+            int num_y = ry + p->padding[0] - a * p->dilation[0];
+            if (((num_y % sy) + sy) % sy != 0)
+              continue; /* this tap never reaches this phase */
+            for (int b = 0; b < w->w; b++)
+              {
+                int num_x = rx + p->padding[1] - b * p->dilation[1];
+                if (((num_x % sx) + sx) % sx != 0)
+                  continue;
+                ky[nt] = a, kx[nt] = b;
+                row[nt] = floor_div (num_y, sy) + pl->top;
+                col[nt] = floor_div (num_x, sx) + pl->left;
+                nt++;
+              }
+          }
+      }
+  first[phase] = nt;
+  return nt;
+}
+
+TconvPackedLayer *
+tconv_pack_conv_transpose2d (const TconvTensor *w, const float *bias,
+                             const TconvConvTranspose2dParams *p, int group)
 {
   const Isa *k = isa ();
 
   if (k->kernels == NULL)
     return NULL;
 
-  const int cig = w->n / p->groups, cog = w->c;
-  const int sy = p->stride[0], sx = p->stride[1], dy = p->dilation[0], dx = p->dilation[1];
-  /* Input row of output o through tap k: (o + padding - k*dilation) / stride = q + c.
-   * The padded input must cover every c, for every phase. */
-  int cmin_y = floor_div (-p->padding[0] - (w->h - 1) * dy + 0, sy) - 1;
-  int cmin_x = floor_div (-p->padding[1] - (w->w - 1) * dx + 0, sx) - 1;
-  int cmax_y = floor_div (sy - 1 + p->padding[0], sy) + 1;
-  int cmax_x = floor_div (sx - 1 + p->padding[1], sx) + 1;
-  int top = MAX (0, -cmin_y), left = MAX (0, -cmin_x);
-  int qy = (out_h + sy - 1) / sy, qx = (out_w + sx - 1) / sx;
-  int ph = top + MAX (in_h, qy + cmax_y) + 1, pw = left + MAX (in_w, qx + cmax_x) + 1;
-  int n_phases = MIN (sy, out_h) * MIN (sx, out_w), ntaps_max = w->h * w->w;
-  /* taps of each phase, stored phase after phase */
-  int     *off = g_new (int, ntaps_max), *ky = g_new (int, ntaps_max), *kx = g_new (int, ntaps_max);
-  int     *first = g_new (int, n_phases + 1);
-  Channel *ch = g_new (Channel, (gsize) n_phases * cog);
-  int      nt = 0, phase = 0, row_lo = G_MAXINT, row_hi = 0;
+  const int sy = p->stride[0], sx = p->stride[1], cig = w->n / p->groups, cog = w->c;
+  /* Input row of output o through tap k: (o + padding - k*dilation) / stride = q + c;
+   * the padded input must cover every c, for every phase. */
+  TconvPackedLayer geo = { 0 };
+  geo.top = MAX (0, 1 - floor_div (-p->padding[0] - (w->h - 1) * p->dilation[0], sy));
+  geo.left = MAX (0, 1 - floor_div (-p->padding[1] - (w->w - 1) * p->dilation[1], sx));
+  geo.after_y = floor_div (sy - 1 + p->padding[0], sy) + 1;
+  geo.after_x = floor_div (sx - 1 + p->padding[1], sx) + 1;
+  const int n_phases = sy * sx, ntaps_max = w->h * w->w;
+  int      *row = g_new (int, ntaps_max), *col = g_new (int, ntaps_max);
+  int      *ky = g_new (int, ntaps_max), *kx = g_new (int, ntaps_max);
+  int      *first = g_new (int, n_phases + 1);
+  int       nt = phase_taps (w, p, &geo, row, col, ky, kx, first);
+  int       row_lo = geo.top, row_hi = geo.top, span = 1;
 
-  for (int ry = 0; ry < sy && ry < out_h; ry++)
-    for (int rx = 0; rx < sx && rx < out_w; rx++, phase++)
-      {
-        first[phase] = nt;
-        for (int a = 0; a < w->h; a++)
-          {
-            int num_y = ry + p->padding[0] - a * dy;
-            if (((num_y % sy) + sy) % sy != 0)
-              continue; /* this tap never reaches this phase */
-            for (int b = 0; b < w->w; b++)
-              {
-                int num_x = rx + p->padding[1] - b * dx;
-                if (((num_x % sx) + sx) % sx != 0)
-                  continue;
-                ky[nt] = a;
-                kx[nt] = b;
-                int row = floor_div (num_y, sy) + top;
-                row_lo = MIN (row_lo, row), row_hi = MAX (row_hi, row);
-                off[nt] = row * pw + floor_div (num_x, sx) + left;
-                nt++;
-              }
-          }
-      }
-  first[phase] = nt;
-  if (nt == 0)
-    row_lo = row_hi = top;
-
+  for (int t = 0; t < nt; t++)
+    {
+      row_lo = t ? MIN (row_lo, row[t]) : row[t], row_hi = t ? MAX (row_hi, row[t]) : row[t];
+      span = MAX (span, col[t] + 1);
+    }
+  for (int t = 0; t < nt; t++)
+    row[t] -= row_lo;
   /* phase-major: the channels of one phase share their taps, so a block of them wastes
    * no FMA; a single-channel output packs its phases together instead */
-  int i = 0;
-  phase = 0;
-  for (int ry = 0; ry < sy && ry < out_h; ry++)
-    for (int rx = 0; rx < sx && rx < out_w; rx++, phase++)
-      for (int c = 0; c < cog; c++)
-        ch[i++] = (Channel) { c, first[phase + 1] - first[phase], off + first[phase],
-                              ky + first[phase], kx + first[phase], c,
-                              (gsize) ry * out_w + rx,
-                              (out_h - ry + sy - 1) / sy, (out_w - rx + sx - 1) / sx };
-  TconvPlanInput g = { top, left, ph, pw, row_lo, row_hi };
-  Weights        wt = { w, transposed_weight, group * cig, bias ? bias + group * cog : NULL, NULL, 0 };
-  TconvPlan     *plan = plan_new (k, ch, i, &wt, cig, &g, (gsize) out_h * out_w, (gsize) sy * out_w, sx);
-  plan->off = off, plan->ky = ky, plan->kx = kx;
-  g_free (first);
-  g_free (ch);
-  return plan;
+  Channel *ch = g_new (Channel, (gsize) n_phases * cog);
+  for (int ph = 0, i = 0; ph < n_phases; ph++)
+    for (int c = 0; c < cog; c++)
+      ch[i++] = (Channel) { c, first[ph + 1] - first[ph], row + first[ph], col + first[ph],
+                            ky + first[ph], kx + first[ph], c, ph / sx, ph % sx };
+  Weights wt = { w, transposed_weight, group * cig, bias ? bias + group * cog : NULL, NULL, 0 };
+  TconvPackedLayer *pl = packed_new (k, ch, n_phases * cog, &wt, cig, span);
+  pl->transposed = TRUE;
+  pl->sy = sy, pl->sx = sx;
+  pl->top = geo.top, pl->left = geo.left, pl->after_y = geo.after_y, pl->after_x = geo.after_x;
+  pl->row_lo = row_lo, pl->row_hi = row_hi;
+  g_free (row), g_free (col), g_free (ky), g_free (kx), g_free (first), g_free (ch);
+  return pl;
+}
+
+/* ---- a packed layer bound to one input size ---------------------------------------- */
+
+struct _TconvRowPass
+{
+  const TconvPackedLayer *pl;
+  TconvKernelArgs        *args;      /* [n_blocks] */
+  int                    *offs;      /* every block's linear tap offsets */
+  gsize                  *out_off;   /* [n_blocks][ocb] channel offsets from the output base */
+  gsize                  *out_phase; /* [n_blocks][ocb] offset within the channel's plane */
+  int                    *out_rows;  /* [n_blocks][ocb] rows of each channel */
+  int                     rows;      /* output rows (phase rows for a transposed conv) */
+  int                     chunk, pstride;
+  float                  *partial;
+  int                    *moved;     /* scratch: a block's offsets over rows not pw apart */
+  TconvPassInput          input;
+};
+
+static TconvPassInput
+pass_input (const TconvPackedLayer *pl, int in_h, int in_w, int out_h, int out_w)
+{
+  TconvPassInput g = { pl->top, pl->left, 0, 0, pl->row_lo, pl->row_hi };
+  if (!pl->transposed)
+    g.ph = in_h + pl->top + pl->after_y, g.pw = in_w + pl->left + pl->after_x;
+  else
+    {
+      int qy = (out_h + pl->sy - 1) / pl->sy, qx = (out_w + pl->sx - 1) / pl->sx;
+      g.ph = pl->top + MAX (in_h, qy + pl->after_y) + 1;
+      g.pw = pl->left + MAX (in_w, qx + pl->after_x) + 1;
+    }
+  return g;
+}
+
+/* Input channels in chunks whose rows fit half of a 48 KB L1 data cache. */
+static void
+pass_chunks (TconvRowPass *pass, int max_width)
+{
+  const TconvKernel *k = pass->pl->k;
+  const int          cin = pass->pl->cin;
+  int row_span = pass->input.row_hi - pass->input.row_lo + 1;
+  int per_channel = row_span * (pass->input.pw + k->lanes_per_step) * (int) sizeof (float);
+  int chunk = CLAMP ((24 << 10) / per_channel, 1, cin);
+  int n_chunks = (cin + chunk - 1) / chunk;
+  pass->chunk = (cin + n_chunks - 1) / n_chunks;
+  pass->pstride = (max_width + k->lanes_per_step - 1) / k->lanes_per_step * k->lanes_per_step;
+  if (n_chunks > 1)
+    pass->partial = g_new (float, (gsize) pass->pl->ocb * pass->pstride);
+}
+
+TconvRowPass *
+tconv_row_pass_new (const TconvPackedLayer *pl, int in_h, int in_w, int out_h, int out_w)
+{
+  const int     ocb = pl->ocb, sy = pl->sy, sx = pl->sx;
+  TconvRowPass *pass = g_new0 (TconvRowPass, 1);
+  int           total_taps = 0, max_taps = 1, max_width = 0;
+
+  pass->pl = pl;
+  pass->input = pass_input (pl, in_h, in_w, out_h, out_w);
+  pass->args = g_new0 (TconvKernelArgs, pl->n_blocks);
+  pass->out_off = g_new0 (gsize, (gsize) pl->n_blocks * ocb);
+  pass->out_phase = g_new0 (gsize, (gsize) pl->n_blocks * ocb);
+  pass->out_rows = g_new0 (int, (gsize) pl->n_blocks * ocb);
+  for (int b = 0; b < pl->n_blocks; b++)
+    total_taps += pl->blocks[b].ntaps, max_taps = MAX (max_taps, pl->blocks[b].ntaps);
+  pass->offs = g_new (int, MAX (total_taps, 1));
+  pass->moved = g_new (int, max_taps);
+  for (int b = 0, o = 0; b < pl->n_blocks; b++)
+    {
+      const Block     *blk = &pl->blocks[b];
+      TconvKernelArgs *a = &pass->args[b];
+      int             *off = pass->offs + o;
+      for (int t = 0; t < blk->ntaps; t++)
+        off[t] = blk->dy[t] * pass->input.pw + blk->dx[t];
+      o += blk->ntaps;
+      *a = (TconvKernelArgs) { .pw = pass->input.pw, .off = off, .ntaps = blk->ntaps,
+                               .w = blk->w, .bias = blk->bias, .slope = blk->slope,
+                               .cob = blk->cob, .nrows = 1, .out_row = (gsize) sy * out_w,
+                               .out_step = sx };
+      for (int j = 0; j < blk->cob; j++)
+        {
+          int rows = MAX (0, (out_h - blk->ry[j] + sy - 1) / sy);
+          int cols = MAX (0, (out_w - blk->rx[j] + sx - 1) / sx);
+          pass->out_phase[b * ocb + j] = (gsize) blk->ry[j] * out_w + blk->rx[j];
+          pass->out_rows[b * ocb + j] = rows;
+          a->cols[j] = cols;
+          a->width = MAX (a->width, cols);
+          pass->rows = MAX (pass->rows, rows);
+        }
+      max_width = MAX (max_width, a->width);
+    }
+  tconv_row_pass_set_plane_stride (pass, (gsize) out_h * out_w);
+  pass_chunks (pass, max_width);
+  return pass;
+}
+
+void
+tconv_row_pass_free (TconvRowPass *pass)
+{
+  if (pass == NULL)
+    return;
+  g_free (pass->args);
+  g_free (pass->offs);
+  g_free (pass->out_off);
+  g_free (pass->out_phase);
+  g_free (pass->out_rows);
+  g_free (pass->partial);
+  g_free (pass->moved);
+  g_free (pass);
+}
+
+const TconvPassInput *
+tconv_row_pass_input (const TconvRowPass *pass)
+{
+  return &pass->input;
+}
+
+void
+tconv_row_pass_set_plane_stride (TconvRowPass *pass, gsize stride)
+{
+  const TconvPackedLayer *pl = pass->pl;
+  for (int b = 0; b < pl->n_blocks; b++)
+    for (int j = 0; j < pl->blocks[b].cob; j++)
+      pass->out_off[b * pl->ocb + j] =
+        (gsize) pl->blocks[b].plane[j] * stride + pass->out_phase[b * pl->ocb + j];
+}
+
+int
+tconv_row_pass_rows (const TconvRowPass *pass)
+{
+  return pass->rows;
+}
+
+void
+tconv_row_pass_run (const TconvRowPass *pass, const float *window, const int *row_offsets,
+                    gsize plane, float *out, int r)
+{
+  const TconvPackedLayer *pl = pass->pl;
+  const int               ocb = pl->ocb;
+
+  for (int b = 0; b < pl->n_blocks; b++)
+    {
+      TconvKernelArgs a = pass->args[b];
+      gboolean        wanted = FALSE;
+      if (row_offsets)
+        {
+          /* the same taps, with each row where the caller keeps it */
+          const Block *blk = &pl->blocks[b];
+          for (int t = 0; t < a.ntaps; t++)
+            pass->moved[t] = blk->dx[t] + row_offsets[blk->dy[t]];
+          a.off = pass->moved;
+        }
+      for (int j = 0; j < a.cob; j++)
+        {
+          a.rows[j] = r < pass->out_rows[b * ocb + j];
+          a.out[j] = out + pass->out_off[b * ocb + j] + (gsize) r * a.out_row;
+          wanted |= a.rows[j];
+        }
+      if (!wanted)
+        continue;
+      a.row0 = 0;
+      a.plane = plane;
+      a.partial = pass->partial;
+      a.pstride = pass->pstride;
+      for (int c0 = 0; c0 < pl->cin; c0 += pass->chunk)
+        {
+          a.in = window + (gsize) c0 * plane;
+          a.cin = MIN (pass->chunk, pl->cin - c0);
+          a.w = pl->blocks[b].w + (gsize) c0 * a.ntaps * ocb;
+          a.first = c0 == 0;
+          a.last = c0 + pass->chunk >= pl->cin;
+          pl->k->run (&a);
+        }
+    }
+}
+
+/* ---- whole layers ------------------------------------------------------------------ */
+
+gboolean
+tconv_fast_run_packed (TconvPackedLayer *const *packed, int groups, const TconvTensor *in,
+                       TconvTensor *out, TconvPaddingMode mode)
+{
+  const int cig = in->c / groups, cog = out->c / groups;
+  gboolean  ok = TRUE;
+
+  for (int n = 0; n < in->n && ok; n++)
+    for (int k = 0; k < groups && ok; k++)
+      {
+        TconvRowPass         *pass = tconv_row_pass_new (packed[k], in->h, in->w, out->h, out->w);
+        const TconvPassInput *g = &pass->input;
+        /* an unpadded input will do as it is: tensors carry the kernels' slack */
+        const gboolean copy = g->top || g->left || g->ph != in->h || g->pw != in->w;
+        float *buf = copy ? padded_copy (in, n, g->top, g->left, g->ph, g->pw, mode)
+                          : tconv_tensor_plane (in, n, 0);
+        float *base = tconv_tensor_plane (out, n, k * cog);
+        ok = buf != NULL; /* else the reference will report the memory error */
+        for (int r = 0; ok && r < pass->rows; r++)
+          tconv_row_pass_run (pass, buf + (gsize) k * cig * g->ph * g->pw
+                                      + (gsize) (r + g->row_lo) * g->pw,
+                              NULL, (gsize) g->ph * g->pw, base, r);
+        if (copy)
+          tconv_block_free (buf);
+        tconv_row_pass_free (pass);
+      }
+  return ok;
+}
+
+static gboolean
+run_groups (TconvPackedLayer **packed, int groups, const TconvTensor *in, TconvTensor *out,
+            TconvPaddingMode mode)
+{
+  gboolean ok = TRUE;
+  for (int g = 0; g < groups; g++)
+    ok = ok && packed[g] != NULL;
+  ok = ok && tconv_fast_run_packed (packed, groups, in, out, mode);
+  for (int g = 0; g < groups; g++)
+    tconv_packed_layer_free (packed[g]);
+  g_free (packed);
+  return ok;
+}
+
+gboolean
+tconv_fast_conv2d (const TconvTensor *in, const TconvTensor *w, const float *bias,
+                   const TconvConv2dParams *p, const float *slopes, int n_slopes,
+                   TconvTensor *out)
+{
+  if (isa ()->kernels == NULL || p->stride[0] != 1 || p->stride[1] != 1)
+    return FALSE;
+  TconvPackedLayer **packed = g_new0 (TconvPackedLayer *, p->groups);
+  for (int g = 0; g < p->groups; g++)
+    packed[g] = tconv_pack_conv2d (w, bias, p, slopes, n_slopes, g);
+  return run_groups (packed, p->groups, in, out, p->padding_mode);
 }
 
 gboolean
@@ -598,19 +677,12 @@ tconv_fast_conv_transpose2d (const TconvTensor *in, const TconvTensor *w, const 
 {
   if (isa ()->kernels == NULL)
     return FALSE;
-
-  TconvPlan **plans = g_new0 (TconvPlan *, p->groups);
-  gboolean    ok = TRUE;
-
-  for (int g = 0; g < p->groups && ok; g++)
-    ok = (plans[g] = tconv_plan_conv_transpose2d (w, bias, p, g, in->h, in->w, out->h, out->w))
-         != NULL;
-  ok = ok && run_plans (plans, p->groups, in, out, TCONV_PAD_ZEROS);
+  TconvPackedLayer **packed = g_new0 (TconvPackedLayer *, p->groups);
   for (int g = 0; g < p->groups; g++)
-    tconv_plan_free (plans[g]);
-  g_free (plans);
-  return ok;
+    packed[g] = tconv_pack_conv_transpose2d (w, bias, p, g);
+  return run_groups (packed, p->groups, in, out, TCONV_PAD_ZEROS);
 }
+
 
 gboolean
 tconv_fold_resize_conv2d (int s, const TconvTensor *w, const TconvConv2dParams *p,

@@ -40,37 +40,51 @@ gboolean tconv_fast_resize_conv2d (const TconvTensor *input, int factor,
 gboolean tconv_fold_resize_conv2d (int s, const TconvTensor *weight, const TconvConv2dParams *p,
                                    TconvTensor *folded, TconvConvTranspose2dParams *t);
 
-/* ---- row-at-a-time plans (for the streaming executor, core/stream.c) ---------------
- * A plan is one layer (one group of it) with packed weights, for a given input size.
- * It reads a zero-padded input of ph rows x pw columns (the input at row `top`, column
- * `left`); output row r reads padded rows r + row_lo .. r + row_hi.  NULL when the
- * fast paths do not cover the layer. */
+/* ---- packed layers and row passes ----------------------------------------------------
+ * A packed layer is one layer (one group of it) with its weights packed for the
+ * micro-kernels and the taps each block runs; it does not depend on the input's size, so
+ * a run packs each layer once (core/plan.c) and every tile and thread shares it.
+ * A row pass binds a packed layer to one input size: it reads a zero-padded input of
+ * ph rows x pw columns (the input at row `top`, column `left`), and output row r reads
+ * padded rows r + row_lo .. r + row_hi.  Packing gives NULL when the fast paths do not
+ * cover the layer. */
 typedef struct
 {
   int top, left, ph, pw;
   int row_lo, row_hi;
-} TconvPlanInput;
+} TconvPassInput;
 
-typedef struct _TconvPlan TconvPlan;
+typedef struct _TconvPackedLayer TconvPackedLayer;
+typedef struct _TconvRowPass     TconvRowPass;
 
-TconvPlan *tconv_plan_conv2d (const TconvTensor *weight, const float *bias,
-                              const TconvConv2dParams *p, const float *slopes, int n_slopes,
-                              int group, int in_h, int in_w);
-TconvPlan *tconv_plan_conv_transpose2d (const TconvTensor *weight, const float *bias,
-                                        const TconvConvTranspose2dParams *p, int group,
-                                        int in_h, int in_w, int out_h, int out_w);
-void       tconv_plan_free (TconvPlan *plan);
-const TconvPlanInput *tconv_plan_input (const TconvPlan *plan);
-/* Output channels `stride` floats apart instead of out_h * out_w (conv2d plans). */
-void       tconv_plan_set_plane_stride (TconvPlan *plan, gsize stride);
+/* slopes (n_slopes = 1 or C_out, or NULL): a PReLU fused into the conv2d's output. */
+TconvPackedLayer *tconv_pack_conv2d (const TconvTensor *weight, const float *bias,
+                                     const TconvConv2dParams *p, const float *slopes,
+                                     int n_slopes, int group);
+TconvPackedLayer *tconv_pack_conv_transpose2d (const TconvTensor *weight, const float *bias,
+                                               const TconvConvTranspose2dParams *p, int group);
+void              tconv_packed_layer_free (TconvPackedLayer *packed);
+
+/* A whole layer of `groups` packed groups over every image of the batch, into an output
+ * of the reference's shape; FALSE only when out of memory. */
+gboolean tconv_fast_run_packed (TconvPackedLayer *const *packed, int groups,
+                                const TconvTensor *input, TconvTensor *output,
+                                TconvPaddingMode mode);
+
+TconvRowPass         *tconv_row_pass_new (const TconvPackedLayer *packed, int in_h, int in_w,
+                                          int out_h, int out_w);
+void                  tconv_row_pass_free (TconvRowPass *pass);
+const TconvPassInput *tconv_row_pass_input (const TconvRowPass *pass);
+/* Output channels `stride` floats apart instead of out_h * out_w. */
+void                  tconv_row_pass_set_plane_stride (TconvRowPass *pass, gsize stride);
 /* Output rows; a transposed convolution's are rows of its stride-row phases. */
-int        tconv_plan_rows (const TconvPlan *plan);
+int                   tconv_row_pass_rows (const TconvRowPass *pass);
 /* Output row r from `window` = padded row r + row_lo of the first input channel
  * (channels `plane` floats apart), into the output whose channel 0 starts at `out`
  * (planes out_h x out_w, as the layer's output tensor).  Window row k starts
  * row_offsets[k] floats after `window` (may be negative: a ring buffer), or k * pw
  * when row_offsets is NULL. */
-void       tconv_plan_run_row (const TconvPlan *plan, const float *window,
-                               const int *row_offsets, gsize plane, float *out, int r);
+void                  tconv_row_pass_run (const TconvRowPass *pass, const float *window,
+                                          const int *row_offsets, gsize plane, float *out, int r);
 
 G_END_DECLS

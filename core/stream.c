@@ -9,18 +9,16 @@
  *
  * A ring holds the cap rows a window spans, row p at slot p % cap; the kernels take
  * each window row's place, so rows are never moved. */
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
-#include "fast-conv.h"
-#include "graph.h"
 #include "stream.h"
 #include "tconv-error.h"
 
 typedef struct
 {
-  TconvPlan   *plan;
-  TconvTensor  folded;    /* a resize + conv2d's folded weight, owned */
-  int          in_c, out_c, out_h, out_w;
+  TconvRowPass *pass; /* the step's packed layer bound to this tile's size */
+  int           in_c, out_c, out_h, out_w;
 } Stage;
 
 typedef struct
@@ -30,96 +28,26 @@ typedef struct
   int   *window_rows;     /* where the rows of the current window lie (cap of them) */
 } Ring;
 
+/* Binds the streamed steps to an input of h x w; FALSE when a layer's output would be
+ * empty (a tile smaller than the layers need). */
 static gboolean
-conv2d_covered (const TconvLayer *l)
+bind_stages (const TconvPlan *plan, int h, int w, Stage *st)
 {
-  return l->kind == TCONV_LAYER_CONV2D && l->conv.stride[0] == 1 && l->conv.stride[1] == 1
-         && l->conv.groups == 1 && l->conv.padding_mode == TCONV_PAD_ZEROS;
-}
-
-int
-tconv_stream_prefix (const TconvModel *model)
-{
-  int i = 0, convs = 0;
-
-  while (i < model->n_layers)
+  for (int j = 0; j < plan->n_streamed; j++)
     {
-      const TconvLayer *l = &model->layers[i];
-      if (conv2d_covered (l))
-        {
-          i += i + 1 < model->n_layers && model->layers[i + 1].kind == TCONV_LAYER_PRELU ? 2 : 1;
-          convs++;
-          continue;
-        }
-      /* a resolution change ends the stream: the transposed head, or a folded resize */
-      if (l->kind == TCONV_LAYER_CONV_TRANSPOSE2D && l->transposed.groups == 1)
-        return convs >= 1 ? i + 1 : 0;
-      if (tconv_graph_resize_folds (model, i) && conv2d_covered (&l[1]))
-        return convs >= 1 ? i + 2 : 0;
-      break;
-    }
-  return convs >= 2 ? i : 0;
-}
-
-/* Builds the stages of layers [0, n); FALSE when a plan cannot be made. */
-static gboolean
-make_stages (const TconvModel *model, int n, int h, int w, Stage *st, int *n_stages)
-{
-  int k = 0;
-
-  for (int i = 0; i < n; k++)
-    {
-      const TconvLayer *l = &model->layers[i];
-      Stage            *s = &st[k];
-      memset (s, 0, sizeof *s);
-      s->in_c = l->in_channels;
-      if (l->kind == TCONV_LAYER_CONV2D)
-        {
-          const TconvLayer *prelu = i + 1 < n && l[1].kind == TCONV_LAYER_PRELU ? &l[1] : NULL;
-          s->out_h = h + 2 * l->conv.padding[0] - l->conv.dilation[0] * (l->weight.h - 1);
-          s->out_w = w + 2 * l->conv.padding[1] - l->conv.dilation[1] * (l->weight.w - 1);
-          s->plan = tconv_plan_conv2d (&l->weight, l->bias, &l->conv,
-                                       prelu ? prelu->weight.data : NULL,
-                                       prelu ? prelu->weight.w : 0, 0, h, w);
-          i += prelu ? 2 : 1;
-        }
-      else
-        {
-          const TconvTensor         *weight = &l->weight;
-          const float               *bias = l->bias;
-          TconvConvTranspose2dParams t = l->transposed;
-          if (l->kind == TCONV_LAYER_RESIZE)
-            {
-              if (!tconv_fold_resize_conv2d (l->resize.factor, &l[1].weight, &l[1].conv,
-                                             &s->folded, &t))
-                return (*n_stages = k + 1), FALSE;
-              weight = &s->folded;
-              bias = l[1].bias;
-              s->in_c = l[1].in_channels;
-              i++;
-            }
-          int oh, ow;
-          if (!tconv_conv_transpose2d_output_len (h, weight->h, t.stride[0], t.padding[0],
-                                                  t.output_padding[0], t.dilation[0], &oh, NULL)
-              || !tconv_conv_transpose2d_output_len (w, weight->w, t.stride[1], t.padding[1],
-                                                     t.output_padding[1], t.dilation[1], &ow, NULL))
-            return (*n_stages = k + 1), FALSE;
-          s->out_h = oh, s->out_w = ow;
-          s->plan = tconv_plan_conv_transpose2d (weight, bias, &t, 0, h, w, oh, ow);
-          i++;
-        }
-      s->out_c = model->layers[i - 1].kind == TCONV_LAYER_PRELU ? model->layers[i - 2].out_channels
-                                                               : model->layers[i - 1].out_channels;
-      *n_stages = k + 1;
-      if (s->plan == NULL || s->out_h < 1 || s->out_w < 1)
+      const TconvStep *step = &plan->steps[j];
+      TconvTensor      in = { 1, step->layer->in_channels, h, w, NULL }, out;
+      if (!tconv_step_output_shape (step, &in, &out, NULL) || out.h < 1 || out.w < 1)
         return FALSE;
-      h = s->out_h, w = s->out_w;
+      st[j] = (Stage) { tconv_row_pass_new (step->packed[0], h, w, out.h, out.w), in.c, out.c,
+                        out.h, out.w };
+      h = out.h, w = out.w;
     }
   return TRUE;
 }
 
 static float *
-ring_row (const Ring *r, const TconvPlanInput *g, int c, int p)
+ring_row (const Ring *r, const TconvPassInput *g, int c, int p)
 {
   return r->data + (gsize) c * r->cap * g->pw + (gsize) (p % r->cap) * g->pw;
 }
@@ -133,7 +61,7 @@ static const float *
 input_window (Stage *st, Ring *rings, const float *first_in, int j, int r, gsize *plane,
               const int **rows)
 {
-  const TconvPlanInput *g = tconv_plan_input (st[j].plan);
+  const TconvPassInput *g = tconv_row_pass_input (st[j].pass);
 
   if (j == 0)
     {
@@ -158,7 +86,7 @@ static void
 advance (Stage *st, Ring *rings, const float *first_in, int j)
 {
   Ring                 *r = &rings[j];
-  const TconvPlanInput *g = tconv_plan_input (st[j].plan);
+  const TconvPassInput *g = tconv_row_pass_input (st[j].pass);
   const int             p = r->written, q = p - g->top;
   Stage                *prev = &st[j - 1];
 
@@ -173,46 +101,46 @@ advance (Stage *st, Ring *rings, const float *first_in, int j)
   const int   *rows;
   const float *window = input_window (st, rings, first_in, j - 1, q, &plane, &rows);
   /* row 0 of a plan whose channel planes are ring planes, at this row's slot */
-  tconv_plan_run_row (prev->plan, window, rows, plane, ring_row (r, g, 0, p) + g->left, 0);
+  tconv_row_pass_run (prev->pass, window, rows, plane, ring_row (r, g, 0, p) + g->left, 0);
   r->written++;
 }
 
 gboolean
-tconv_stream_forward (const TconvModel *model, int n, const TconvTensor *input,
-                      TconvTensor *output, gboolean *covered, GError **error)
+tconv_stream_forward (const TconvPlan *plan, const TconvTensor *input, TconvTensor *output,
+                      gboolean *covered, GError **error)
 {
-  Stage   *st = g_new0 (Stage, n);
-  Ring    *rings = g_new0 (Ring, n);
-  int      n_stages = 0;
-  float   *first_in = NULL;
-  gboolean ok = input->n == 1 && make_stages (model, n, input->h, input->w, st, &n_stages);
+  const int n = plan->n_streamed;
+  Stage    *st = g_new0 (Stage, n);
+  Ring     *rings = g_new0 (Ring, n);
+  float    *first_in = NULL;
+  gboolean  ok = input->n == 1 && bind_stages (plan, input->h, input->w, st);
 
   *covered = ok;
   *output = (TconvTensor) { 0 };
   if (!ok)
     {
-      ok = TRUE; /* not covered after all: the caller runs the layers one by one */
+      ok = TRUE; /* not covered after all: the caller runs the steps one by one */
       goto out;
     }
-  const Stage *last = &st[n_stages - 1];
+  const Stage *last = &st[n - 1];
   *output = (TconvTensor) { 1, last->out_c, last->out_h, last->out_w, NULL };
-  const TconvPlanInput *g0 = tconv_plan_input (st[0].plan);
+  const TconvPassInput *g0 = tconv_row_pass_input (st[0].pass);
   first_in = tconv_block_alloc0 ((gsize) input->c * g0->ph * g0->pw + 256);
-  /* every output pixel is written: each is a pixel of some output row of the last plan */
+  /* every output pixel is written: each is a pixel of some output row of the last pass */
   ok = first_in != NULL && tconv_tensor_alloc_uninit (output, "stream output", error);
-  for (int j = 1; ok && j < n_stages; j++)
+  for (int j = 1; ok && j < n; j++)
     {
-      const TconvPlanInput *g = tconv_plan_input (st[j].plan);
+      const TconvPassInput *g = tconv_row_pass_input (st[j].pass);
       rings[j].cap = g->row_hi - g->row_lo + 1;
       rings[j].data = tconv_block_alloc0 ((gsize) st[j].in_c * rings[j].cap * g->pw + 256);
       rings[j].window_rows = g_new (int, rings[j].cap);
       ok = rings[j].data != NULL;
-      tconv_plan_set_plane_stride (st[j - 1].plan, (gsize) rings[j].cap * g->pw);
+      tconv_row_pass_set_plane_stride (st[j - 1].pass, (gsize) rings[j].cap * g->pw);
     }
   if (!ok)
     {
       if (error && *error == NULL)
-        g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, "not enough memory for a tile");
+        g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, _("not enough memory for a tile"));
       tconv_tensor_free (output);
       goto out;
     }
@@ -222,21 +150,18 @@ tconv_stream_forward (const TconvModel *model, int n, const TconvTensor *input,
               tconv_tensor_plane (input, 0, c) + (gsize) y * input->w, input->w * sizeof (float));
 
   /* the last stage pulls rows through the chain */
-  const int             L = n_stages - 1;
-  const int             rows = tconv_plan_rows (st[L].plan);
-  for (int r = 0; r < rows; r++)
+  for (int r = 0, rows = tconv_row_pass_rows (last->pass); r < rows; r++)
     {
       gsize        plane;
-      const int   *rows;
-      const float *window = input_window (st, rings, first_in, L, r, &plane, &rows);
-      tconv_plan_run_row (st[L].plan, window, rows, plane, output->data, r);
+      const int   *window_rows;
+      const float *window = input_window (st, rings, first_in, n - 1, r, &plane, &window_rows);
+      tconv_row_pass_run (last->pass, window, window_rows, plane, output->data, r);
     }
 
 out:
   for (int j = 0; j < n; j++)
     {
-      tconv_plan_free (st[j].plan);
-      tconv_tensor_free (&st[j].folded);
+      tconv_row_pass_free (st[j].pass);
       tconv_block_free (rings[j].data);
       g_free (rings[j].window_rows);
     }

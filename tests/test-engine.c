@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "engine.h"
-#include "graph.h"
+#include "execute.h"
 #include "kernels.h"
 #include "model-file.h"
 #include "safetensors.h"
@@ -62,8 +62,12 @@ test_streamed_equals_layers (void)
       g_autoptr (TconvModel) m = fixture_model (names[i]);
       g_autoptr (GError) error = NULL;
       const int sizes[][2] = { { 37, 29 }, { 150, 7 }, { 5, 90 } };
-      if (tconv_stream_prefix (m) == 0)
+      const TconvPlanOptions layer_by_layer = { .no_streaming = TRUE };
+      g_autoptr (TconvPlan) plan = tconv_plan_new (m, NULL);
+      g_autoptr (TconvPlan) plain = tconv_plan_new (m, &layer_by_layer);
+      if (plan->n_streamed == 0)
         continue;
+      g_assert_cmpint (plain->n_streamed, ==, 0);
       covered++;
       for (guint k = 0; k < G_N_ELEMENTS (sizes); k++)
         {
@@ -71,14 +75,11 @@ test_streamed_equals_layers (void)
           g_autofree float *pixels = random_image (w, h, m->channels, 7 + k);
           TconvTensor in = { 1, m->channels, h, w, pixels }, a, b;
           gboolean    streamed;
-          g_assert_true (tconv_stream_forward (m, tconv_stream_prefix (m), &in, &a, &streamed, &error));
+          g_assert_true (tconv_stream_forward (plan, &in, &a, &streamed, &error));
           g_assert_true (streamed); /* or the comparison below would be vacuous */
           tconv_tensor_free (&a);
-          tconv_graph_set_streaming (TRUE);
-          g_assert_true (tconv_graph_forward (m, &in, &a, &error));
-          tconv_graph_set_streaming (FALSE);
-          g_assert_true (tconv_graph_forward (m, &in, &b, &error));
-          tconv_graph_set_streaming (TRUE);
+          g_assert_true (tconv_plan_forward (plan, &in, &a, &error));
+          g_assert_true (tconv_plan_forward (plain, &in, &b, &error));
           g_assert_cmpint (a.c * a.h * a.w, ==, b.c * b.h * b.w);
           double diff = 0.0;
           for (gsize e = 0; e < tconv_tensor_numel (&a); e++)
@@ -161,7 +162,7 @@ test_gray_is_the_graph (void)
   gsize          n;
   float         *out = run (m, &info, in, 8, 2, &n);
 
-  g_assert_true (tconv_graph_forward (m, &x, &y, &error));
+  g_assert_true (tconv_model_forward (m, &x, &y, &error));
   g_assert_cmpuint (tconv_tensor_numel (&y), ==, n);
   for (gsize i = 0; i < n; i++)
     g_assert_cmpfloat (fabsf (out[i] - CLAMP (y.data[i], 0.0f, 1.0f)), <=, 1e-5f);

@@ -8,7 +8,8 @@
 
 #include "engine.h"
 #include "fast-conv.h"
-#include "graph.h"
+#include "execute.h"
+#include "model-geometry.h"
 #include "kernels.h"
 #include "model-file.h"
 
@@ -83,7 +84,7 @@ main (int argc, char **argv)
   if (m->channels == 1 && c == 1)
     {
       int halo, align, side = tconv_engine_auto_tile (m);
-      tconv_graph_tiling (m, &halo, &align);
+      tconv_model_tiling (m, &halo, &align);
       side = MIN (MIN (w, h), side + 2 * halo);
       TconvTensor cur = { 1, 1, side, side, NULL };
       if (!tconv_tensor_alloc (&cur, "tile", &error))
@@ -91,36 +92,35 @@ main (int argc, char **argv)
       for (int y = 0; y < side; y++)
         memcpy (cur.data + (gsize) y * side, in + (gsize) y * w, side * sizeof (float));
       printf ("tile %dx%d (halo %d)\n", side, side, halo);
-      for (int i = 0; i < m->n_layers; i++)
+      const TconvPlanOptions layer_by_layer = { .no_streaming = TRUE };
+      g_autoptr (TconvPlan) plan = tconv_plan_new (m, &layer_by_layer);
+      for (int s = 0; s < plan->n_steps; s++)
         {
-          TconvModel  one = *m;
-          TconvTensor next = { 0 };
-          /* pairs the engine runs as one: conv2d + PReLU, nearest resize + conv2d */
-          const TconvLayer *l = &m->layers[i];
-          int n = tconv_graph_resize_folds (m, i)
-                      || (i + 1 < m->n_layers && l->kind == TCONV_LAYER_CONV2D
-                          && l[1].kind == TCONV_LAYER_PRELU)
-                    ? 2 : 1;
-          if (m->layers[i].kind == TCONV_LAYER_ADD_UPSCALED_INPUT)
+          /* the plan's steps: conv2d + PReLU and nearest resize + conv2d run as one */
+          const TconvLayer *l = plan->steps[s].layer;
+          const int         n = plan->steps[s].n_layers;
+          TconvModel        one = *m;
+          TconvTensor       next = { 0 };
+          if (l->kind == TCONV_LAYER_ADD_UPSCALED_INPUT)
             break; /* needs the model input; it is the cheap last step */
           one.n_layers = n;
-          one.layers = &m->layers[i];
+          one.layers = (TconvLayer *) l;
           one.channels = cur.c;
+          g_autoptr (TconvPlan) step = tconv_plan_new (&one, &layer_by_layer);
           double best = G_MAXDOUBLE;
           for (int r = 0; r < 5; r++)
             {
               tconv_tensor_free (&next);
               gint64 t0 = g_get_monotonic_time ();
-              if (!tconv_graph_forward (&one, &cur, &next, &error))
+              if (!tconv_plan_forward (step, &cur, &next, &error))
                 return 1;
               best = MIN (best, (g_get_monotonic_time () - t0) / 1e3);
             }
-          printf ("layer %d %s%s%s %dx%d->%d %.2f ms/tile\n", i, tconv_layer_kind_name (l->kind),
+          printf ("layer %d %s%s%s %dx%d->%d %.2f ms/tile\n", (int) (l - m->layers), tconv_layer_kind_name (l->kind),
                   n == 2 ? "+" : "", n == 2 ? tconv_layer_kind_name (l[1].kind) : "", cur.c,
                   l->kind == TCONV_LAYER_RESIZE ? l[1].weight.h : l->weight.h, next.c, best);
           tconv_tensor_free (&cur);
           cur = next;
-          i += n - 1;
         }
       tconv_tensor_free (&cur);
     }
