@@ -97,14 +97,61 @@ class ResizeConv2d(nn.Module):
         return [nn.Upsample(scale_factor=self.scale, mode="nearest"), self.conv]
 
 
-def transposed_head(scale, kernel):
+class CollapsibleConv2d(nn.Module):
+    """SESR's collapsible linear block (Bhardwaj et al., MLSys 2022): a kxk convolution to
+    `expand` channels, a 1x1 back to `out_ch`, and (same channel count) a short identity
+    residual.  All of it is linear, so it is one kxk convolution: the forward multiplies
+    the weights first and convolves once (the small network's cost, the large one's
+    optimisation), and export_modules gives the Conv2d it equals."""
+
+    def __init__(self, in_ch, out_ch, kernel, expand):
+        super().__init__()
+        self.expand = nn.Conv2d(in_ch, expand, kernel, padding=kernel // 2)
+        self.squeeze = nn.Conv2d(expand, out_ch, 1)
+        self.identity = in_ch == out_ch
+
+    def collapsed(self):
+        w2 = self.squeeze.weight[:, :, 0, 0]
+        w = torch.einsum("oe,eiab->oiab", w2, self.expand.weight)
+        if self.identity:
+            c = w.shape[-1] // 2
+            w = w + torch.eye(w.shape[0], device=w.device)[:, :, None, None] * F.one_hot(
+                torch.tensor(c * w.shape[-1] + c), w.shape[-1] ** 2).view(1, 1, *w.shape[-2:])
+        return w, w2 @ self.expand.bias + self.squeeze.bias
+
+    def forward(self, x):
+        w, b = self.collapsed()
+        return F.conv2d(x, w, b, padding=w.shape[-1] // 2)
+
+    def export_modules(self):
+        w, b = self.collapsed()
+        conv = nn.Conv2d(w.shape[1], w.shape[0], w.shape[-1], padding=w.shape[-1] // 2)
+        with torch.no_grad():
+            conv.weight.copy_(w)
+            conv.bias.copy_(b)
+        return [conv]
+
+
+SESR_F, SESR_M, SESR_EXPAND = 16, 5, 256  # SESR-M5: 16 channels, five 3x3 blocks
+
+
+def sesr_trunk():
+    """SESR-M5's body without its feature-level skip (the engine runs chains): a 5x5
+    block, five 3x3 blocks, PReLU after each; collapses to 11.9k multiply-adds per pixel."""
+    layers = [CollapsibleConv2d(1, SESR_F, 5, SESR_EXPAND), nn.PReLU(SESR_F)]
+    for _ in range(SESR_M):
+        layers += [CollapsibleConv2d(SESR_F, SESR_F, 3, SESR_EXPAND), nn.PReLU(SESR_F)]
+    return layers
+
+
+def transposed_head(scale, kernel, channels=D):
     """ConvTranspose2d whose output is exactly `scale` times the input.
 
     H_out = (H-1)*s - 2p + (k-1) + op + 1 = H*s  <=>  2p - op = k - s, 0 <= op < s.
     """
     op = (kernel - scale) % 2
     pad = (kernel - scale + op) // 2
-    head = PhaseConvTranspose2d(D, 1, kernel, stride=scale, padding=pad, output_padding=op)
+    head = PhaseConvTranspose2d(channels, 1, kernel, stride=scale, padding=pad, output_padding=op)
     nn.init.normal_(head.weight, std=0.001)
     nn.init.zeros_(head.bias)
     return [head]
@@ -121,10 +168,15 @@ def resize_conv_head(scale, kernel, interp="nearest"):
 
 
 def build(kind, scale, kernel, residual="bicubic"):
-    """residual: "bicubic" (PyTorch's, a = -0.75), "keys" (a = -0.5, reproduces ramps) or
+    """kind: "transposed" / "resize-conv" (FSRCNN's trunk) or "sesr" (SESR-M5's trunk and a
+    transposed head: kernel 5*scale is SESR's 5x5 conv to scale^2 channels + pixel shuffle).
+    residual: "bicubic" (PyTorch's, a = -0.75), "keys" (a = -0.5, reproduces ramps) or
     None (plain FSRCNN)."""
-    head = transposed_head(scale, kernel) if kind == "transposed" else resize_conv_head(scale, kernel)
-    body = nn.Sequential(*trunk(), *head)
+    if kind == "sesr":
+        body = nn.Sequential(*sesr_trunk(), *transposed_head(scale, kernel, SESR_F))
+    else:
+        head = transposed_head(scale, kernel) if kind == "transposed" else resize_conv_head(scale, kernel)
+        body = nn.Sequential(*trunk(), *head)
     return Residual(body, scale, residual) if residual else body
 
 
