@@ -6,6 +6,7 @@
 
 #include "artifacts.h"
 #include "batch.h"
+#include "choices.h"
 #include "explain.h"
 #include "execute.h"
 #include "model-geometry.h"
@@ -33,6 +34,23 @@ typedef struct
   gboolean      quiet;
 } Flags;
 
+/* "[prefix]a, b or c" for a choice flag's help; made once per list, kept for the process. */
+static const char *
+choice_help (const TconvChoiceList *list, const char *prefix)
+{
+  static GHashTable *made;
+  if (made == NULL)
+    made = g_hash_table_new (NULL, NULL);
+  char *help = g_hash_table_lookup (made, list);
+  if (help == NULL)
+    {
+      g_autofree char *nicks = tconv_choice_nicks (list, TCONV_IN_CLI);
+      help = g_strconcat (prefix ? prefix : "", nicks, NULL);
+      g_hash_table_insert (made, (gpointer) list, help);
+    }
+  return help;
+}
+
 /* GOptionEntries generated from the settings table, plus the string choices. */
 static GOptionEntry *
 flag_entries (Flags *f, gboolean with_model)
@@ -42,18 +60,15 @@ flag_entries (Flags *f, gboolean with_model)
   for (int i = 0; i < tconv_n_int_settings; i++)
     {
       const TconvIntSetting *d = &tconv_int_settings[i];
-      const char            *name = g_str_equal (d->name, "kernel-size") ? "kernel"
-                                    : g_str_equal (d->name, "tile-size")  ? "tile"
-                                                                          : d->name;
-      GOptionEntry e = { name, 0, 0, G_OPTION_ARG_INT, G_STRUCT_MEMBER_P (&f->s, d->offset),
+      GOptionEntry e = { d->flag, 0, 0, G_OPTION_ARG_INT, G_STRUCT_MEMBER_P (&f->s, d->offset),
                          d->description, "N" };
       g_array_append_val (a, e);
     }
   GOptionEntry extra[] = {
     { "stride", 0, 0, G_OPTION_ARG_INT, &f->stride, "Same as --scale", "S" },
-    { "mode", 0, 0, G_OPTION_ARG_STRING, &f->mode, "transposed | resize-conv | kernel", "MODE" },
+    { "mode", 0, 0, G_OPTION_ARG_STRING, &f->mode, choice_help (&tconv_mode_list, NULL), "MODE" },
     { "interp", 0, 0, G_OPTION_ARG_STRING, &f->interp,
-      "Kernel mode: nearest | bilinear | bicubic | lanczos", "NAME" },
+      choice_help (&tconv_kernel_shape_list, "Kernel mode: "), "NAME" },
     { "model", 0, 0, G_OPTION_ARG_STRING, &f->model, "Model name or .safetensors file", "M" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &f->quiet, "No progress bar", NULL },
   };

@@ -1,5 +1,6 @@
 #include <math.h>
 
+#include "cubic.h"
 #include "imresize.h"
 #include "tconv-error.h"
 
@@ -18,16 +19,11 @@ tconv_imresize_output_len (int in, double scale, int *out, GError **error)
   return TRUE;
 }
 
+/* MATLAB's cubic: Keys' a = -0.5 */
 static double
 keys_cubic (double x)
 {
-  double ax = fabs (x), ax2 = ax * ax, ax3 = ax2 * ax;
-
-  if (ax <= 1.0)
-    return 1.5 * ax3 - 2.5 * ax2 + 1.0;
-  if (ax <= 2.0)
-    return -0.5 * ax3 + 2.5 * ax2 - 4.0 * ax + 2.0;
-  return 0.0;
+  return tconv_cubic (x, TCONV_CUBIC_A_KEYS);
 }
 
 /* Per output index: `taps` input indices and normalised weights (MATLAB's contributions()). */

@@ -1,30 +1,28 @@
 #include <glib/gi18n-lib.h>
 #include <math.h>
 
+#include "choices.h"
+#include "cubic.h"
 #include "kernels.h"
 #include "tconv-error.h"
 
-static const char *const SHAPE_NAMES[] = { "nearest", "bilinear", "bicubic", "lanczos" };
-static const int         SUPPORT[] = { 1, 2, 4, 6 };
+static const int SUPPORT[] = { 1, 2, 4, 6 };
+G_STATIC_ASSERT (G_N_ELEMENTS (SUPPORT) == TCONV_N_KERNEL_SHAPES);
 
 const char *
 tconv_kernel_shape_name (TconvKernelShape shape)
 {
-  return SHAPE_NAMES[shape];
+  return tconv_choice_nick (&tconv_kernel_shape_list, shape);
 }
 
 gboolean
 tconv_kernel_shape_parse (const char *name, TconvKernelShape *shape, GError **error)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (SHAPE_NAMES); i++)
-    if (g_str_equal (name, SHAPE_NAMES[i]))
-      {
-        *shape = i;
-        return TRUE;
-      }
-  g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-               _("interpolation \"%s\" is not one of nearest, bilinear, bicubic, lanczos"), name);
-  return FALSE;
+  int v;
+  if (!tconv_choice_parse (&tconv_kernel_shape_list, TCONV_IN_ALL, name, &v, error))
+    return FALSE;
+  *shape = v;
+  return TRUE;
 }
 
 int
@@ -96,9 +94,7 @@ shape_value (TconvKernelShape shape, double x)
     case TCONV_KERNEL_TENT:
       return ax < 1.0 ? 1.0 - ax : 0.0;
     case TCONV_KERNEL_BICUBIC:
-      if (ax <= 1.0)
-        return (1.5 * ax - 2.5) * ax * ax + 1.0;
-      return ax < 2.0 ? ((-0.5 * ax + 2.5) * ax - 4.0) * ax + 2.0 : 0.0;
+      return tconv_cubic (ax, TCONV_CUBIC_A_KEYS);
     case TCONV_KERNEL_LANCZOS3:
     default:
       if (ax < 1e-9)

@@ -12,7 +12,8 @@ typedef enum
   TCONV_KERNEL_BOX,     /* nearest */
   TCONV_KERNEL_TENT,    /* bilinear */
   TCONV_KERNEL_BICUBIC, /* Keys, a = -0.5 */
-  TCONV_KERNEL_LANCZOS3
+  TCONV_KERNEL_LANCZOS3,
+  TCONV_N_KERNEL_SHAPES
 } TconvKernelShape;
 
 typedef struct

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "choices.h"
 #include "model-file.h"
 #include "safetensors.h"
 #include "tconv-error.h"
@@ -106,26 +107,32 @@ get_tensor (Ctx *ctx, JsonObject *o, const char *key, gboolean required, int dim
   return TRUE;
 }
 
-/* "mode" of resize and add_upscaled_input layers; `def` when absent, or -1 if required */
+/* A layer's choice field (list->name); `def` when absent, or -1 if required. */
+static gboolean
+get_choice (Ctx *ctx, JsonObject *o, const TconvChoiceList *list, int def, int *value,
+            GError **error)
+{
+  const char *nick = get_string (o, list->name);
+
+  if (!nick && def >= 0)
+    {
+      *value = def;
+      return TRUE;
+    }
+  if (nick && tconv_choice_parse (list, TCONV_IN_MODEL_FILE, nick, value, NULL))
+    return TRUE;
+  g_autofree char *allowed = tconv_choice_nicks (list, TCONV_IN_MODEL_FILE);
+  LAYER_FAIL (ctx, "\"%s\" must be %s", list->name, allowed);
+}
+
 static gboolean
 get_interp (Ctx *ctx, JsonObject *o, int def, TconvInterp *interp, GError **error)
 {
-  const char *mode = get_string (o, "mode");
-
-  if (!mode && def >= 0)
-    {
-      *interp = (TconvInterp) def;
-      return TRUE;
-    }
-  for (int i = 0; mode && i <= TCONV_INTERP_KEYS; i++)
-    if (g_str_equal (mode, tconv_interp_name ((TconvInterp) i)))
-      {
-        *interp = (TconvInterp) i;
-        return TRUE;
-      }
-  LAYER_FAIL (ctx, "\"mode\" must be %s, %s, %s or %s", tconv_interp_name (TCONV_INTERP_NEAREST),
-              tconv_interp_name (TCONV_INTERP_BILINEAR), tconv_interp_name (TCONV_INTERP_BICUBIC),
-              tconv_interp_name (TCONV_INTERP_KEYS));
+  int v;
+  if (!get_choice (ctx, o, &tconv_interp_list, def, &v, error))
+    return FALSE;
+  *interp = v;
+  return TRUE;
 }
 
 static TconvTensor
@@ -151,24 +158,15 @@ parse_conv (Ctx *ctx, JsonObject *o, TconvLayer *l, int channels, GError **error
   if (l->kind == TCONV_LAYER_CONV2D)
     {
       TconvConv2dParams *p = &l->conv;
-      const char        *mode = get_string (o, "padding_mode");
+      int                mode;
       *p = tconv_conv2d_params_default ();
       p->groups = groups;
       if (!get_pair (ctx, o, "stride", 1, 1, MAX_STRIDE, p->stride, error)
           || !get_pair (ctx, o, "padding", 0, 0, MAX_KERNEL, p->padding, error)
-          || !get_pair (ctx, o, "dilation", 1, 1, MAX_KERNEL, p->dilation, error))
+          || !get_pair (ctx, o, "dilation", 1, 1, MAX_KERNEL, p->dilation, error)
+          || !get_choice (ctx, o, &tconv_padding_mode_list, TCONV_PAD_ZEROS, &mode, error))
         return FALSE;
-      if (mode == NULL || g_str_equal (mode, "zeros"))
-        p->padding_mode = TCONV_PAD_ZEROS;
-      else if (g_str_equal (mode, "reflect"))
-        p->padding_mode = TCONV_PAD_REFLECT;
-      else if (g_str_equal (mode, "replicate"))
-        p->padding_mode = TCONV_PAD_REPLICATE;
-      else if (g_str_equal (mode, "circular"))
-        p->padding_mode = TCONV_PAD_CIRCULAR;
-      else
-        LAYER_FAIL (ctx, "padding_mode \"%s\" is not zeros, reflect, replicate or circular",
-                    mode);
+      p->padding_mode = mode;
       l->out_channels = l->weight.n;
     }
   else
@@ -360,12 +358,13 @@ tconv_model_load_bytes (const guint8 *bytes, gsize len, const char *what, GError
     MODEL_FAIL ("%s: \"color\" is \"%s\"; it must be y or rgb", what, s);
   model->channels = model->color == TCONV_COLOR_Y ? 1 : 3;
   s = get_string (graph, "mode");
-  if (s == NULL || g_str_equal (s, "transposed"))
-    model->mode = TCONV_MODE_TRANSPOSED;
-  else if (g_str_equal (s, "resize-conv"))
-    model->mode = TCONV_MODE_RESIZE_CONV;
-  else
-    MODEL_FAIL ("%s: \"mode\" is \"%s\"; it must be transposed or resize-conv", what, s);
+  int mode = TCONV_MODE_TRANSPOSED;
+  if (s && !tconv_choice_parse (&tconv_mode_list, TCONV_IN_MODEL_FILE, s, &mode, NULL))
+    {
+      g_autofree char *allowed = tconv_choice_nicks (&tconv_mode_list, TCONV_IN_MODEL_FILE);
+      MODEL_FAIL ("%s: \"mode\" is \"%s\"; it must be %s", what, s, allowed);
+    }
+  model->mode = mode;
   if (json_object_has_member (graph, "scale"))
     {
       JsonNode *n = json_object_get_member (graph, "scale");

@@ -1,4 +1,5 @@
 #include <glib/gi18n-lib.h>
+#include "choices.h"
 #include "model.h"
 #include "tconv-error.h"
 
@@ -62,16 +63,7 @@ tconv_model_upsampling_layer (const TconvModel *model)
 const char *
 tconv_mode_name (TconvMode mode)
 {
-  switch (mode)
-    {
-    case TCONV_MODE_TRANSPOSED:
-      return "transposed";
-    case TCONV_MODE_RESIZE_CONV:
-      return "resize-conv";
-    case TCONV_MODE_KERNEL:
-    default:
-      return "kernel";
-    }
+  return tconv_choice_nick (&tconv_mode_list, mode);
 }
 
 const char *
@@ -86,9 +78,7 @@ tconv_layer_kind_name (TconvLayerKind kind)
 const char *
 tconv_interp_name (TconvInterp interp)
 {
-  static const char *names[] = { "nearest", "bilinear", "bicubic", "keys" };
-  G_STATIC_ASSERT (G_N_ELEMENTS (names) == TCONV_INTERP_KEYS + 1);
-  return names[interp];
+  return tconv_choice_nick (&tconv_interp_list, interp);
 }
 
 /* Output length of one layer along an axis. */

@@ -55,7 +55,9 @@ typedef enum
 {
   TCONV_MODE_TRANSPOSED,
   TCONV_MODE_RESIZE_CONV,
-  TCONV_MODE_KERNEL /* fixed analytic kernel, no learned weights */
+  TCONV_MODE_KERNEL, /* fixed analytic kernel, no learned weights */
+  TCONV_MODE_COMPARE, /* not a model: the plug-in's every mode side by side */
+  TCONV_N_MODES
 } TconvMode;
 
 typedef struct

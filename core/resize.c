@@ -1,6 +1,7 @@
 #include <glib/gi18n-lib.h>
 #include <math.h>
 
+#include "cubic.h"
 #include "resize.h"
 #include "tconv-error.h"
 
@@ -26,17 +27,6 @@ typedef struct
   int   idx[4];
   float w[4];
 } Taps;
-
-static float
-cubic_weight (float x, float a)
-{
-  x = fabsf (x);
-  if (x <= 1.0f)
-    return ((a + 2.0f) * x - (a + 3.0f)) * x * x + 1.0f;
-  if (x < 2.0f)
-    return ((a * x - 5.0f * a) * x + 8.0f * a) * x - 4.0f * a;
-  return 0.0f;
-}
 
 static Taps *
 axis_taps (int in, int out, double scale_factor, TconvInterp interp)
@@ -71,8 +61,9 @@ axis_taps (int in, int out, double scale_factor, TconvInterp interp)
       for (int k = 0; k < 4; k++)
         {
           tp->idx[k] = CLAMP (i0 - 1 + k, 0, in - 1);
-          tp->w[k] = cubic_weight (f + 1.0f - (float) k,
-                                   interp == TCONV_INTERP_KEYS ? -0.5f : -0.75f);
+          tp->w[k] = (float) tconv_cubic (f + 1.0f - (float) k, interp == TCONV_INTERP_KEYS
+                                                                   ? TCONV_CUBIC_A_KEYS
+                                                                   : TCONV_CUBIC_A_PYTORCH);
         }
     }
   return t;

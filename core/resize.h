@@ -11,8 +11,9 @@ typedef enum
   TCONV_INTERP_NEAREST,
   TCONV_INTERP_BILINEAR,
   TCONV_INTERP_BICUBIC, /* A = -0.75, borders clamped, as PyTorch */
-  TCONV_INTERP_KEYS     /* bicubic with Keys' A = -0.5 (ONNX cubic_coeff_a = -0.5): unlike
+  TCONV_INTERP_KEYS,    /* bicubic with Keys' A = -0.5 (ONNX cubic_coeff_a = -0.5): unlike
                            A = -0.75 it reproduces linear ramps, so it adds no per-phase error */
+  TCONV_N_INTERPS
 } TconvInterp;
 
 /* Output [N, C, out_h, out_w].  PyTorch maps output x to input (x + 0.5) * in/out - 0.5

@@ -3,18 +3,16 @@
 
 #include <json-glib/json-glib.h>
 
+#include "choices.h"
 #include "model-file.h"
 #include "settings.h"
 #include "tconv-error.h"
 
-#define INT_SETTING(field, name, label, desc, min, max, def) \
-  { name, label, desc, min, max, def, G_STRUCT_OFFSET (TconvSettings, field) },
+#define INT_SETTING(field, name, flag, label, desc, min, max, def) \
+  { name, flag, label, desc, min, max, def, G_STRUCT_OFFSET (TconvSettings, field) },
 const TconvIntSetting tconv_int_settings[] = { TCONV_INT_SETTINGS (INT_SETTING) };
 const int tconv_n_int_settings = G_N_ELEMENTS (tconv_int_settings);
 
-const char *const tconv_mode_choices[] = { "transposed", "resize-conv", "kernel", NULL };
-const char *const tconv_interpolation_choices[] = { "nearest", "bilinear", "bicubic", "lanczos",
-                                                    NULL };
 
 /* The learned models' default head: FSRCNN's 9x9 transposed convolution. */
 #define DEFAULT_LEARNED_KERNEL 9
@@ -25,22 +23,18 @@ tconv_settings_init (TconvSettings *s)
   memset (s, 0, sizeof *s);
   for (int i = 0; i < tconv_n_int_settings; i++)
     G_STRUCT_MEMBER (int, s, tconv_int_settings[i].offset) = tconv_int_settings[i].def;
-  s->mode = TCONV_MODE_TRANSPOSED;
-  s->interpolation = TCONV_KERNEL_BICUBIC;
+  s->mode = tconv_mode_list.def;
+  s->interpolation = tconv_kernel_shape_list.def;
 }
 
 gboolean
 tconv_settings_parse_mode (const char *name, TconvMode *mode, GError **error)
 {
-  for (int i = 0; tconv_mode_choices[i]; i++)
-    if (g_str_equal (name, tconv_mode_choices[i]))
-      {
-        *mode = i;
-        return TRUE;
-      }
-  g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-               _("mode \"%s\" is not one of transposed, resize-conv, kernel"), name);
-  return FALSE;
+  int v;
+  if (!tconv_choice_parse (&tconv_mode_list, TCONV_IN_CLI, name, &v, error))
+    return FALSE;
+  *mode = v;
+  return TRUE;
 }
 
 static gboolean

@@ -26,38 +26,35 @@ typedef struct
   int              threads;        /* 0 = all cores */
 } TconvSettings;
 
-/* X (field, name, label, description, min, max, default) */
+/* X (field, name, flag, label, description, min, max, default): `name` in the PDB and the
+ * dialog, `flag` on the command line (--flag). */
 #define TCONV_INT_SETTINGS(X)                                                                 \
-  X (scale, "scale", N_("Scale (stride)"),                                                    \
+  X (scale, "scale", "scale", N_("Scale (stride)"),                                           \
      N_("Upscale factor: the stride of the transposed convolution"), 1, 8, 2)                 \
-  X (kernel, "kernel-size", N_("Kernel size"),                                                \
+  X (kernel, "kernel-size", "kernel", N_("Kernel size"),                                      \
      N_("Taps per axis of the upsampling kernel; 0 = the model's, or the interpolation's "    \
         "natural support in kernel mode"), 0, 64, 0)                                          \
-  X (padding, "padding", N_("Padding"),                                                       \
+  X (padding, "padding", "padding", N_("Padding"),                                                       \
      N_("Rows/columns cropped from each side of the output; -1 = exactly scale times the "    \
         "input"), -1, 64, -1)                                                                 \
-  X (output_padding, "output-padding", N_("Output padding"),                                  \
+  X (output_padding, "output-padding", "output-padding", N_("Output padding"),                                  \
      N_("Rows/columns added at the end of the output; -1 = exactly scale times the input"),   \
      -1, 7, -1)                                                                               \
-  X (dilation, "dilation", N_("Dilation"), N_("Spacing between kernel taps (kernel mode)"),   \
-     1, 8, 1)                                                                                 \
-  X (tile_size, "tile-size", N_("Tile size"),                                                 \
+  X (dilation, "dilation", "dilation", N_("Dilation"),                                        \
+     N_("Spacing between kernel taps (kernel mode)"), 1, 8, 1)                                                                                 \
+  X (tile_size, "tile-size", "tile", N_("Tile size"),                                                 \
      N_("Input pixels per tile side; 0 = automatic"), 0, 4096, 0)                             \
-  X (threads, "threads", N_("Threads"), N_("Worker threads; 0 = all cores"), 0, 64, 0)
+  X (threads, "threads", "threads", N_("Threads"), N_("Worker threads; 0 = all cores"), 0, 64, 0)
 
 typedef struct
 {
-  const char *name, *label, *description;
+  const char *name, *flag, *label, *description;
   int         min, max, def;
   gsize       offset; /* of the int field in TconvSettings */
 } TconvIntSetting;
 
 extern const TconvIntSetting tconv_int_settings[];
 extern const int             tconv_n_int_settings;
-
-/* Choice values, in enum order. */
-extern const char *const tconv_mode_choices[];          /* transposed, resize-conv, kernel */
-extern const char *const tconv_interpolation_choices[]; /* nearest, bilinear, bicubic, lanczos */
 
 void     tconv_settings_init        (TconvSettings *s);
 gboolean tconv_settings_parse_mode  (const char *name, TconvMode *mode, GError **error);

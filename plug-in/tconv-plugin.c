@@ -50,74 +50,9 @@ set_i18n (GimpPlugIn *plug_in, const gchar *procedure_name, gchar **gettext_doma
   return TRUE;
 }
 
-/* Choice arguments, as their nicks appear in scripts. */
-static GimpChoice *
-choice_of (const char *const *nicks, const char *const *labels)
-{
-  GimpChoice *c = gimp_choice_new ();
-  for (int i = 0; nicks[i]; i++)
-    gimp_choice_add (c, nicks[i], i, _(labels[i]), NULL);
-  return c;
-}
-
-static void
-add_int_setting (GimpProcedure *proc, const char *name)
-{
-  for (int i = 0; i < tconv_n_int_settings; i++)
-    {
-      const TconvIntSetting *d = &tconv_int_settings[i];
-      if (g_str_equal (d->name, name))
-        gimp_procedure_add_int_argument (proc, d->name, _(d->label), _(d->description), d->min,
-                                         d->max, d->def, G_PARAM_READWRITE);
-    }
-}
-
 static GimpValueArray *run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
                             GimpDrawable **drawables, GimpProcedureConfig *config,
                             gpointer run_data);
-
-/* The upscaling arguments both procedures take, declared once; `with_compare` adds the
- * compare mode and the output choice (the image procedure's). */
-static void
-add_settings_arguments (GimpProcedure *proc, gboolean with_compare)
-{
-  static const char *const modes[] = { "transposed", "resize-conv", "kernel", "compare", NULL };
-  static const char *const mode_labels[] = { N_("Transposed convolution (learned)"),
-                                             N_("Resize + convolution (learned)"),
-                                             N_("Fixed kernel (transposed)"),
-                                             N_("Compare all (new image)"), NULL };
-  static const char *const interp_labels[] = { N_("Nearest (box)"), N_("Bilinear (tent)"),
-                                               N_("Bicubic"), N_("Lanczos-3"), NULL };
-  static const char *const outputs[] = { "in-place", "new-image", NULL };
-  static const char *const output_labels[] = { N_("Scale this image"), N_("New image"), NULL };
-  /* without compare: the same lists, one entry shorter */
-  static const char *const file_modes[] = { "transposed", "resize-conv", "kernel", NULL };
-  GimpChoice *mode_choice = choice_of (with_compare ? modes : file_modes, mode_labels);
-
-  gimp_procedure_add_choice_argument (proc, "mode", _("Mode"),
-                                      with_compare ? _("transposed, resize-conv, kernel or compare")
-                                                   : _("transposed, resize-conv or kernel"),
-                                      mode_choice, "transposed", G_PARAM_READWRITE);
-  add_int_setting (proc, "scale");
-  add_int_setting (proc, "kernel-size");
-  add_int_setting (proc, "padding");
-  add_int_setting (proc, "output-padding");
-  add_int_setting (proc, "dilation");
-  gimp_procedure_add_choice_argument (proc, "interpolation", _("Interpolation"),
-                                      _("Kernel mode: nearest, bilinear, bicubic or lanczos"),
-                                      choice_of (tconv_interpolation_choices, interp_labels),
-                                      "bicubic", G_PARAM_READWRITE);
-  gimp_procedure_add_string_argument (proc, "model", _("Model"),
-                                      _("Model name or .safetensors file; empty = the shipped "
-                                        "model for mode, scale and kernel size"),
-                                      "", G_PARAM_READWRITE);
-  if (with_compare)
-    gimp_procedure_add_choice_argument (proc, "output", _("Output"), _("in-place or new-image"),
-                                        choice_of (outputs, output_labels), "in-place",
-                                        G_PARAM_READWRITE);
-  add_int_setting (proc, "tile-size");
-  add_int_setting (proc, "threads");
-}
 
 static GimpProcedure *
 create_image_procedure (GimpPlugIn *plug_in, const gchar *name)
@@ -140,7 +75,7 @@ create_image_procedure (GimpPlugIn *plug_in, const gchar *name)
       "side and a map of the checkerboard artifacts."),
     name);
   gimp_procedure_set_attribution (proc, "tconv developers", "tconv developers", "2026");
-  add_settings_arguments (proc, TRUE);
+  tconv_add_settings_arguments (proc, TRUE);
   gimp_procedure_add_image_return_value (proc, "result", _("Result"),
                                          _("The upscaled image (a new one for new-image and "
                                            "compare)"),
@@ -156,27 +91,10 @@ create_procedure (GimpPlugIn *plug_in, const gchar *name)
   if (g_str_equal (name, PLUG_IN_FILES_PROC))
     {
       GimpProcedure *proc = tconv_files_procedure_new (plug_in, name);
-      add_settings_arguments (proc, FALSE);
+      tconv_add_settings_arguments (proc, FALSE);
       return proc;
     }
   return NULL;
-}
-
-void
-tconv_settings_from_config (GimpProcedureConfig *config, TconvSettings *s, int *mode_choice,
-                            TconvOutput *output, char **model_storage)
-{
-  tconv_settings_init (s);
-  for (int i = 0; i < tconv_n_int_settings; i++)
-    g_object_get (config, tconv_int_settings[i].name,
-                  &G_STRUCT_MEMBER (int, s, tconv_int_settings[i].offset), NULL);
-  *mode_choice = gimp_procedure_config_get_choice_id (config, "mode");
-  s->mode = *mode_choice == TCONV_MODE_COMPARE ? TCONV_MODE_TRANSPOSED : (TconvMode) *mode_choice;
-  s->interpolation = gimp_procedure_config_get_choice_id (config, "interpolation");
-  if (output) /* the files procedure has none: each image is upscaled and saved */
-    *output = gimp_procedure_config_get_choice_id (config, "output");
-  g_object_get (config, "model", model_storage, NULL);
-  s->model = *model_storage;
 }
 
 static GimpValueArray *
@@ -188,7 +106,7 @@ run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image, GimpDrawa
   TconvSettings    s;
   TconvOutput      output;
   GimpImage       *result;
-  int              mode;
+  TconvMode        mode;
   (void) run_data;
 
   gegl_init (NULL, NULL);

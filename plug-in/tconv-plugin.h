@@ -4,26 +4,13 @@
 #include <glib/gi18n-lib.h>
 #include <libgimp/gimp.h>
 
+#include "arguments.h"
 #include "settings.h"
 #include "tconv-error.h"
 
 #define PLUG_IN_PROC       "plug-in-tconv-upscale"
 #define PLUG_IN_FILES_PROC "plug-in-tconv-upscale-files"
 #define PLUG_IN_BINARY "tconv"
-
-typedef enum
-{
-  TCONV_OUTPUT_IN_PLACE,
-  TCONV_OUTPUT_NEW_IMAGE
-} TconvOutput;
-
-/* Mode "compare" extends the core's modes. */
-#define TCONV_MODE_COMPARE 3
-
-/* The settings a procedure config holds. `model` points into the config's string,
- * which *model_storage owns. */
-void tconv_settings_from_config (GimpProcedureConfig *config, TconvSettings *s,
-                                 int *mode_choice, TconvOutput *output, char **model_storage);
 
 /* Upscales every layer of `image` (in place or in a copy) as Image > Scale Image does,
  * after computing everything: nothing changes on failure.  Returns the changed image. */

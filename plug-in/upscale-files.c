@@ -81,7 +81,8 @@ run_files (GimpProcedure *procedure, GimpProcedureConfig *config, gpointer data)
   g_autofree char *outdir = NULL, *suffix = NULL, *model = NULL;
   g_autoptr (GString) failures = g_string_new (NULL);
   TconvSettings s;
-  int           mode, done = 0, failed = 0;
+  TconvMode     mode;
+  int           done = 0, failed = 0;
   (void) data;
 
   gegl_init (NULL, NULL);

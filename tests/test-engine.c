@@ -4,10 +4,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "choices.h"
 #include "engine.h"
 #include "execute.h"
 #include "kernels.h"
 #include "model-file.h"
+#include "settings.h"
 #include "safetensors.h"
 #include "stream.h"
 #include "tconv-error.h"
@@ -427,6 +429,95 @@ test_bit_flips (void)
   g_rand_free (r);
 }
 
+
+/* Every choice, declared once (core/choices.c), round-trips through each place it may be
+ * named: the CLI's parsers, the procedures' nicks and model files; elsewhere it is
+ * refused with the list of what is allowed. */
+static void
+check_list (const TconvChoiceList *list)
+{
+  const unsigned wheres[] = { TCONV_IN_CLI, TCONV_IN_IMAGE_PROC, TCONV_IN_FILES_PROC,
+                              TCONV_IN_MODEL_FILE };
+  g_assert_cmpint (list->def, >=, 0);
+  g_assert_cmpint (list->def, <, list->n_items);
+  for (int i = 0; i < list->n_items; i++)
+    {
+      const TconvChoice *c = &list->items[i];
+      g_assert_cmpint (c->value, ==, i); /* enum order */
+      g_assert_cmpstr (tconv_choice_nick (list, i), ==, c->nick);
+      g_assert_nonnull (c->label);
+      g_assert_cmpuint (c->where, !=, 0);
+      for (guint w = 0; w < G_N_ELEMENTS (wheres); w++)
+        {
+          g_autoptr (GError) error = NULL;
+          int v = -1;
+          gboolean ok = tconv_choice_parse (list, wheres[w], c->nick, &v, &error);
+          g_assert_true (ok == ((c->where & wheres[w]) != 0));
+          if (ok)
+            g_assert_cmpint (v, ==, i);
+          else
+            g_assert_true (strstr (error->message, "is not one of") != NULL);
+        }
+      for (int j = 0; j < i; j++) /* a nick names one value wherever both may be named */
+        g_assert_true (!(list->items[j].where & c->where)
+                       || !g_str_equal (list->items[j].nick, c->nick));
+    }
+}
+
+static void
+test_choices (void)
+{
+  check_list (&tconv_mode_list);
+  check_list (&tconv_kernel_shape_list);
+  check_list (&tconv_interp_list);
+  check_list (&tconv_padding_mode_list);
+  check_list (&tconv_output_list);
+  /* the CLI's parsers and the names printed */
+  for (int i = 0; i < tconv_mode_list.n_items; i++)
+    {
+      TconvMode m;
+      gboolean  cli = tconv_settings_parse_mode (tconv_mode_list.items[i].nick, &m, NULL);
+      g_assert_true (cli == ((tconv_mode_list.items[i].where & TCONV_IN_CLI) != 0));
+      g_assert_true (!cli || (int) m == i);
+      g_assert_cmpstr (tconv_mode_name (i), ==, tconv_mode_list.items[i].nick);
+    }
+  for (int i = 0; i < tconv_kernel_shape_list.n_items; i++)
+    {
+      TconvKernelShape k;
+      g_assert_true (tconv_kernel_shape_parse (tconv_kernel_shape_list.items[i].nick, &k, NULL));
+      g_assert_cmpint (k, ==, i);
+    }
+  /* model files: the residual's interpolation, a conv2d's padding mode, the model's mode */
+  for (int i = 0; i < tconv_interp_list.n_items; i++)
+    {
+      g_autofree char *to = g_strdup_printf ("\\\"mode\\\":\\\"%s\\\"}]", tconv_interp_list.items[i].nick);
+      g_autoptr (GByteArray) b = edited_fixture ("keys-rgb-x3", "\\\"mode\\\":\\\"keys\\\"}]", to);
+      g_autoptr (TconvModel) m = tconv_model_load_bytes (b->data, b->len, "edited", NULL);
+      g_assert_nonnull (m);
+      g_assert_cmpint (m->layers[m->n_layers - 1].resize.interp, ==, i);
+    }
+  for (int i = 0; i < tconv_padding_mode_list.n_items; i++)
+    {
+      g_autofree char *to = g_strdup_printf ("padding_mode\\\":\\\"%s", tconv_padding_mode_list.items[i].nick);
+      g_autoptr (GByteArray) b = edited_fixture ("keys-rgb-x3", "padding_mode\\\":\\\"zeros", to);
+      g_autoptr (TconvModel) m = tconv_model_load_bytes (b->data, b->len, "edited", NULL);
+      g_assert_nonnull (m);
+      g_assert_cmpint (m->layers[0].conv.padding_mode, ==, i);
+    }
+  for (int i = 0; i < tconv_mode_list.n_items; i++)
+    {
+      const TconvChoice *c = &tconv_mode_list.items[i];
+      g_autofree char *to = g_strdup_printf ("\\\"mode\\\":\\\"%s\\\",\\\"color", c->nick);
+      g_autoptr (GByteArray) b = edited_fixture ("keys-rgb-x3", "\\\"mode\\\":\\\"transposed\\\",\\\"color", to);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (TconvModel) m = tconv_model_load_bytes (b->data, b->len, "edited", &error);
+      if (c->where & TCONV_IN_MODEL_FILE)
+        g_assert_cmpint (m->mode, ==, i);
+      else
+        g_assert_true (m == NULL && strstr (error->message, "it must be transposed or resize-conv"));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -440,5 +531,6 @@ main (int argc, char **argv)
   g_test_add_func ("/model/value-range", test_value_range);
   g_test_add_func ("/model/overlap-and-nan", test_overlap_and_nan);
   g_test_add_func ("/model/bit-flips", test_bit_flips);
+  g_test_add_func ("/choices/round-trip", test_choices);
   return g_test_run ();
 }

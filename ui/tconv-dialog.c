@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 #include <libgimp/gimpui.h>
 
+#include "arguments.h"
 #include "dialog-private.h"
 #include "geometry.h"
 #include "model-file.h"
@@ -34,16 +35,8 @@ config_int (TconvDialog *d, const char *property)
 void
 tconv_dialog_read_settings (TconvDialog *d, TconvSettings *s, char **storage)
 {
-  int mode;
-  tconv_settings_init (s);
-  for (int i = 0; i < tconv_n_int_settings; i++)
-    g_object_get (d->config, tconv_int_settings[i].name,
-                  &G_STRUCT_MEMBER (int, s, tconv_int_settings[i].offset), NULL);
-  mode = gimp_procedure_config_get_choice_id (d->config, "mode");
-  s->mode = mode > TCONV_MODE_KERNEL ? TCONV_MODE_TRANSPOSED : (TconvMode) mode; /* compare */
-  s->interpolation = gimp_procedure_config_get_choice_id (d->config, "interpolation");
-  g_object_get (d->config, "model", storage, NULL);
-  s->model = *storage;
+  TconvMode mode;
+  tconv_settings_from_config (d->config, s, &mode, NULL, storage);
   if (tconv_dialog_auto (d, 0))
     s->kernel = auto_knobs[0].automatic;
   if (tconv_dialog_auto (d, 1))
