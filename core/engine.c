@@ -2,55 +2,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "color.h"
 #include "engine.h"
 #include "execute.h"
 #include "model-geometry.h"
 #include "tconv-error.h"
-
-/* ---- colour ------------------------------------------------------------------------ */
-
-static const double YCBCR[3][3] = { { 65.481, 128.553, 24.966 },
-                                    { -37.797, -74.203, 112.0 },
-                                    { 112.0, -93.786, -18.214 } };
-static const double YCBCR_OFFSET[3] = { 16.0, 128.0, 128.0 };
-
-void
-tconv_rgb_to_ycbcr (const float rgb[3], float ycbcr[3])
-{
-  for (int i = 0; i < 3; i++)
-    ycbcr[i] = (float) ((YCBCR_OFFSET[i] + YCBCR[i][0] * rgb[0] + YCBCR[i][1] * rgb[1]
-                         + YCBCR[i][2] * rgb[2])
-                        / 255.0);
-}
-
-void
-tconv_ycbcr_to_rgb (const float ycbcr[3], float rgb[3])
-{
-  static double inv[3][3];
-  static gsize  ready = 0;
-
-  if (g_once_init_enter (&ready))
-    {
-      const double(*m)[3] = YCBCR;
-      double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-                   - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-                   + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-      for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-          {
-            /* cofactor of m[j][i], transposed: inverse = adj / det */
-            int    r0 = (j + 1) % 3, r1 = (j + 2) % 3, c0 = (i + 1) % 3, c1 = (i + 2) % 3;
-            double cof = m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0];
-            inv[i][j] = cof / det * 255.0;
-          }
-      g_once_init_leave (&ready, 1);
-    }
-  double d[3];
-  for (int i = 0; i < 3; i++)
-    d[i] = ycbcr[i] - YCBCR_OFFSET[i] / 255.0;
-  for (int i = 0; i < 3; i++)
-    rgb[i] = (float) (inv[i][0] * d[0] + inv[i][1] * d[1] + inv[i][2] * d[2]);
-}
 
 /* ---- geometry ---------------------------------------------------------------------- */
 
@@ -115,88 +71,6 @@ balanced_tile (int preferred, int halo, int align, int width, int height, int th
 
 /* ---- one tile ---------------------------------------------------------------------- */
 
-/* Interleaved pixels (ch channels) -> the network's input planes and the side planes
- * (chroma, alpha).  One loop per colour case, so each inner loop is branch-free. */
-static void
-split_pixels (const TconvModel *model, const float *pixels, int ch, TconvTensor *net,
-              TconvTensor *side)
-{
-  const gsize plane = (gsize) net->w * net->h;
-  const int   net_c = net->c, gray = ch <= 2, has_alpha = ch == 2 || ch == 4;
-  float      *n0 = net->data;
-
-  if (model->color == TCONV_COLOR_ALL || (!gray && model->color != TCONV_COLOR_Y))
-    for (int c = 0; c < net_c; c++) /* the model's channels are the image's first ones */
-      for (gsize i = 0; i < plane; i++)
-        n0[c * plane + i] = pixels[i * ch + c];
-  else if (gray) /* gray is its own Y; an rgb model sees it on all three channels */
-    for (int c = 0; c < net_c; c++)
-      for (gsize i = 0; i < plane; i++)
-        n0[c * plane + i] = pixels[i * ch];
-  else
-    for (gsize i = 0; i < plane; i++)
-      {
-        float ycc[3];
-        tconv_rgb_to_ycbcr (pixels + i * ch, ycc);
-        n0[i] = ycc[0];
-        side->data[i] = ycc[1];
-        side->data[plane + i] = ycc[2];
-      }
-  if (has_alpha && side->c)
-    for (gsize i = 0; i < plane; i++)
-      side->data[(side->c - 1) * plane + i] = pixels[i * ch + ch - 1];
-}
-
-static inline float
-clamp01 (float v)
-{
-  v = v > 0.0f ? v : 0.0f;
-  return v < 1.0f ? v : 1.0f;
-}
-
-/* The owned ow x oh span at (rx0, ry0) of the output planes -> interleaved pixels,
- * clamped to [0, 1]; the inverse of split_pixels. */
-static void
-merge_planes (const TconvModel *model, const TconvTensor *net, const TconvTensor *side, int rx0,
-              int ry0, int ow, int oh, int ch, float *outpix)
-{
-  const gsize oplane = (gsize) net->w * net->h;
-  const int   net_c = net->c, gray = ch <= 2, has_alpha = ch == 2 || ch == 4;
-
-  for (int y = 0; y < oh; y++)
-    {
-      const gsize  row = (gsize) (ry0 + y) * net->w + rx0;
-      const float *n0 = net->data + row;
-      float       *q = outpix + (gsize) y * ow * ch;
-      if (model->color == TCONV_COLOR_ALL || (!gray && model->color != TCONV_COLOR_Y))
-        for (int c = 0; c < MIN (net_c, ch); c++)
-          for (int x = 0; x < ow; x++)
-            q[x * ch + c] = clamp01 (n0[c * oplane + x]);
-      else if (gray && net_c == 1 && ch == 1) /* the common case, as one vector loop */
-        for (int x = 0; x < ow; x++)
-          q[x] = clamp01 (n0[x]);
-      else if (gray)
-        for (int x = 0; x < ow; x++)
-          {
-            float v = 0.0f;
-            for (int c = 0; c < net_c; c++)
-              v += n0[c * oplane + x];
-            q[x * ch] = clamp01 (v / net_c);
-          }
-      else
-        for (int x = 0; x < ow; x++)
-          {
-            const float ycc[3] = { n0[x], side->data[row + x], side->data[oplane + row + x] };
-            tconv_ycbcr_to_rgb (ycc, q + x * ch);
-            for (int c = 0; c < 3; c++)
-              q[x * ch + c] = clamp01 (q[x * ch + c]);
-          }
-      if (has_alpha && side->c)
-        for (int x = 0; x < ow; x++)
-          q[x * ch + ch - 1] = clamp01 (side->data[(side->c - 1) * oplane + row + x]);
-    }
-}
-
 typedef struct
 {
   const TconvModel      *model;
@@ -253,95 +127,129 @@ forward_in_range (const TconvPlan *plan, TconvTensor *in, TconvTensor *out, GErr
   return TRUE;
 }
 
+/* A tile: the crop it reads (the tile and its halo) and the output span it owns. */
+typedef struct
+{
+  int cx0, cy0, cw, ch;
+  int ox0, oy0, ow, oh;
+} TileRect;
+
+/* FALSE when the tile owns no output (an odd fixed-kernel geometry can leave it none). */
+static gboolean
+tile_rect (const Job *job, int index, TileRect *r)
+{
+  const TconvImageInfo *info = job->info;
+  const int x0 = (index % job->tiles_x) * job->tile, y0 = (index / job->tiles_x) * job->tile;
+  const int x1 = MIN (x0 + job->tile, info->width), y1 = MIN (y0 + job->tile, info->height);
+  int       ox1, oy1;
+
+  r->cx0 = MAX (0, x0 - job->halo), r->cy0 = MAX (0, y0 - job->halo);
+  r->cw = MIN (info->width, x1 + job->halo) - r->cx0;
+  r->ch = MIN (info->height, y1 + job->halo) - r->cy0;
+  owned_span (job, x0, x1, info->width, job->out_w, &r->ox0, &ox1);
+  owned_span (job, y0, y1, info->height, job->out_h, &r->oy0, &oy1);
+  r->ow = ox1 - r->ox0, r->oh = oy1 - r->oy0;
+  return r->ow > 0 && r->oh > 0;
+}
+
+/* Planes besides the network's: chroma (a y model on colour), alpha. */
+static int
+side_channels (const TconvModel *model, int ch)
+{
+  const int gray = ch <= 2, has_alpha = ch == 2 || ch == 4;
+  return model->color == TCONV_COLOR_ALL ? 0
+         : model->color == TCONV_COLOR_Y ? (gray ? 0 : 2) + has_alpha
+                                         : has_alpha;
+}
+
+static gboolean
+no_memory (GError **error)
+{
+  g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, _("not enough memory for a tile"));
+  return FALSE;
+}
+
+/* Reads the crop and splits it into the network's planes and the side planes. */
+static gboolean
+read_tile (Job *job, const TileRect *r, TconvTensor *net_in, TconvTensor *side_in,
+           GError **error)
+{
+  const int        ch = job->info->channels;
+  g_autofree float *pixels = g_try_new (float, (gsize) r->cw * r->ch * ch);
+  gboolean          ok;
+
+  if (pixels == NULL)
+    return no_memory (error);
+  if (!tconv_tensor_alloc (net_in, "tile", error)
+      || (side_in->c && !tconv_tensor_alloc (side_in, "tile planes", error)))
+    return FALSE;
+  g_mutex_lock (&job->lock);
+  ok = job->read (job->read_data, r->cx0, r->cy0, r->cw, r->ch, pixels, error);
+  g_mutex_unlock (&job->lock);
+  if (ok)
+    tconv_split_pixels (job->model, pixels, ch, net_in, side_in);
+  return ok;
+}
+
+/* The owned span of the output planes, as pixels, to the writer.  Crop output row r is
+ * full output row r + cy0*scale (see model-geometry.h); the span must lie inside the
+ * crop's output, or the halo was too small. */
+static gboolean
+write_tile (Job *job, const TileRect *r, const TconvTensor *net_out, TconvTensor *side_in,
+            GError **error)
+{
+  const int   ch = job->info->channels;
+  const int   rx0 = r->ox0 - r->cx0 * job->scale, ry0 = r->oy0 - r->cy0 * job->scale;
+  TconvTensor side_out = { 1, side_in->c, net_out->h, net_out->w, NULL };
+  gboolean    ok;
+
+  if (rx0 < 0 || ry0 < 0 || rx0 + r->ow > net_out->w || ry0 + r->oh > net_out->h)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   _("internal error: tile output %dx%d does not cover its span"), net_out->w,
+                   net_out->h);
+      return FALSE;
+    }
+  if (side_in->c && !bicubic_planes (side_in, job->scale, &side_out, error))
+    return FALSE;
+  g_autofree float *outpix = g_try_new (float, (gsize) r->ow * r->oh * ch);
+  if (outpix == NULL)
+    {
+      tconv_tensor_free (&side_out);
+      return no_memory (error);
+    }
+  tconv_merge_planes (job->model, net_out, &side_out, rx0, ry0, r->ow, r->oh, ch, outpix);
+  tconv_tensor_free (&side_out);
+  g_mutex_lock (&job->lock);
+  ok = job->write (job->write_data, r->ox0, r->oy0, r->ow, r->oh, outpix, error);
+  g_mutex_unlock (&job->lock);
+  return ok;
+}
+
 static gboolean
 process_tile (Job *job, int index, GError **error)
 {
-  const TconvImageInfo *info = job->info;
-  const TconvModel     *model = job->model;
-  const int             ch = info->channels, gray = ch <= 2, has_alpha = ch == 2 || ch == 4;
-  const int             tx = index % job->tiles_x, ty = index / job->tiles_x;
-  const int             x0 = tx * job->tile, y0 = ty * job->tile;
-  const int             x1 = MIN (x0 + job->tile, info->width), y1 = MIN (y0 + job->tile, info->height);
-  const int             cx0 = MAX (0, x0 - job->halo), cy0 = MAX (0, y0 - job->halo);
-  const int             cx1 = MIN (info->width, x1 + job->halo), cy1 = MIN (info->height, y1 + job->halo);
-  const int             cw = cx1 - cx0, chh = cy1 - cy0;
-  int                   ox0, ox1, oy0, oy1;
-  gboolean              ok = FALSE;
+  const TconvModel *model = job->model;
+  TileRect          r;
 
-  owned_span (job, x0, x1, info->width, job->out_w, &ox0, &ox1);
-  owned_span (job, y0, y1, info->height, job->out_h, &oy0, &oy1);
-  if (ox1 <= ox0 || oy1 <= oy0)
-    return TRUE; /* an odd fixed-kernel geometry can leave a tile nothing to write */
-
-  /* Planes of the crop: the network's input, and what goes around it (chroma, alpha). */
-  const int   net_c = model->channels;
-  const int   side_c = model->color == TCONV_COLOR_ALL ? 0
-                       : model->color == TCONV_COLOR_Y  ? (gray ? 0 : 2) + has_alpha
-                                                        : has_alpha;
-  TconvTensor net_in = { 1, net_c, chh, cw, NULL }, side_in = { 1, side_c, chh, cw, NULL };
-  TconvTensor net_out = { 0 }, side_out = { 0 };
-  float      *pixels = NULL, *outpix = NULL;
-
-  if (model->color == TCONV_COLOR_ALL && net_c != ch)
+  if (!tile_rect (job, index, &r))
+    return TRUE;
+  if (model->color == TCONV_COLOR_ALL && model->channels != job->info->channels)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   _("the fixed kernel was built for %d channels, the image has %d"), net_c, ch);
+                   _("the fixed kernel was built for %d channels, the image has %d"),
+                   model->channels, job->info->channels);
       return FALSE;
     }
-  pixels = g_try_new (float, (gsize) cw * chh * ch);
-  if (pixels == NULL || !tconv_tensor_alloc (&net_in, "tile", error)
-      || (side_c && !tconv_tensor_alloc (&side_in, "tile planes", error)))
-    {
-      if (pixels == NULL)
-        g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, _("not enough memory for a tile"));
-      goto out;
-    }
-  g_mutex_lock (&job->lock);
-  ok = job->read (job->read_data, cx0, cy0, cw, chh, pixels, error);
-  g_mutex_unlock (&job->lock);
-  if (!ok)
-    goto out;
-  ok = FALSE;
-
-  split_pixels (model, pixels, ch, &net_in, &side_in);
-  if (!forward_in_range (job->plan, &net_in, &net_out, error))
-    goto out;
-  /* Crop output row r is full output row r + cy0*scale (see model-geometry.h); the owned span
-   * must lie inside it, or the halo was too small. */
-  const int rx0 = ox0 - cx0 * job->scale, ry0 = oy0 - cy0 * job->scale;
-  const int ow = ox1 - ox0, oh = oy1 - oy0;
-  if (rx0 < 0 || ry0 < 0 || rx0 + ow > net_out.w || ry0 + oh > net_out.h)
-    {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   _("internal error: tile output %dx%d does not cover its span"), net_out.w,
-                   net_out.h);
-      goto out;
-    }
-  if (side_c)
-    {
-      side_out = (TconvTensor) { 1, side_c, net_out.h, net_out.w, NULL };
-      if (!bicubic_planes (&side_in, job->scale, &side_out, error))
-        goto out;
-    }
-
-  outpix = g_try_new (float, (gsize) ow * oh * ch);
-  if (outpix == NULL)
-    {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, _("not enough memory for a tile"));
-      goto out;
-    }
-  merge_planes (model, &net_out, &side_out, rx0, ry0, ow, oh, ch, outpix);
-  g_mutex_lock (&job->lock);
-  ok = job->write (job->write_data, ox0, oy0, ow, oh, outpix, error);
-  g_mutex_unlock (&job->lock);
-
-out:
-  g_free (pixels);
-  g_free (outpix);
+  TconvTensor net_in = { 1, model->channels, r.ch, r.cw, NULL };
+  TconvTensor side_in = { 1, side_channels (model, job->info->channels), r.ch, r.cw, NULL };
+  TconvTensor net_out = { 0 };
+  gboolean    ok = read_tile (job, &r, &net_in, &side_in, error)
+                && forward_in_range (job->plan, &net_in, &net_out, error)
+                && write_tile (job, &r, &net_out, &side_in, error);
   tconv_tensor_free (&net_in);
   tconv_tensor_free (&side_in);
   tconv_tensor_free (&net_out);
-  tconv_tensor_free (&side_out);
   return ok;
 }
 

@@ -314,21 +314,21 @@ parse_value_range (JsonObject *graph, TconvModel *model, const char *what, GErro
   return FALSE;
 }
 
-TconvModel *
-tconv_model_load_bytes (const guint8 *bytes, gsize len, const char *what, GError **error)
-{
-  g_autoptr (TconvSafetensors) st = tconv_safetensors_parse (bytes, len, what, error);
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr (TconvModel) model = NULL;
-  g_autoptr (GPtrArray) used = g_ptr_array_new ();
-  g_autoptr (GError) json_error = NULL;
-  JsonObject *graph;
-  JsonArray  *layers;
-  const char *text, *s;
+#define FACT_FAIL(...)                                                                       \
+  do                                                                                         \
+    {                                                                                        \
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, __VA_ARGS__);                      \
+      return FALSE;                                                                          \
+    }                                                                                        \
+  while (0)
 
-  if (st == NULL)
-    return NULL;
-  text = g_hash_table_lookup (st->metadata, "tconv");
+/* The graph object of the file's "tconv" metadata, parsed into `parser`. */
+static JsonObject *
+graph_object (const TconvSafetensors *st, JsonParser *parser, const char *what, GError **error)
+{
+  g_autoptr (GError) json_error = NULL;
+  const char *text = g_hash_table_lookup (st->metadata, "tconv");
+
   if (text == NULL)
     MODEL_FAIL ("%s: not a tconv model: __metadata__ has no \"tconv\" graph", what);
   if (tconv_json_depth (text, strlen (text)) > TCONV_SAFETENSORS_MAX_DEPTH)
@@ -337,10 +337,14 @@ tconv_model_load_bytes (const guint8 *bytes, gsize len, const char *what, GError
     MODEL_FAIL ("%s: the graph is not valid JSON: %s", what, json_error->message);
   if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     MODEL_FAIL ("%s: the graph is not a JSON object", what);
-  graph = json_node_get_object (json_parser_get_root (parser));
+  return json_node_get_object (json_parser_get_root (parser));
+}
 
-  model = g_new0 (TconvModel, 1);
-  s = get_string (graph, "name");
+/* name, color, mode, scale, value_range, y_range. */
+static gboolean
+parse_facts (JsonObject *graph, TconvModel *model, const char *what, GError **error)
+{
+  const char *s = get_string (graph, "name");
   if (s == NULL)
     {
       model->name = g_strdup (what);
@@ -355,14 +359,14 @@ tconv_model_load_bytes (const guint8 *bytes, gsize len, const char *what, GError
   else if (g_str_equal (s, "rgb"))
     model->color = TCONV_COLOR_RGB;
   else
-    MODEL_FAIL ("%s: \"color\" is \"%s\"; it must be y or rgb", what, s);
+    FACT_FAIL ("%s: \"color\" is \"%s\"; it must be y or rgb", what, s);
   model->channels = model->color == TCONV_COLOR_Y ? 1 : 3;
   s = get_string (graph, "mode");
   int mode = TCONV_MODE_TRANSPOSED;
   if (s && !tconv_choice_parse (&tconv_mode_list, TCONV_IN_MODEL_FILE, s, &mode, NULL))
     {
       g_autofree char *allowed = tconv_choice_nicks (&tconv_mode_list, TCONV_IN_MODEL_FILE);
-      MODEL_FAIL ("%s: \"mode\" is \"%s\"; it must be %s", what, s, allowed);
+      FACT_FAIL ("%s: \"mode\" is \"%s\"; it must be %s", what, s, allowed);
     }
   model->mode = mode;
   if (json_object_has_member (graph, "scale"))
@@ -370,22 +374,33 @@ tconv_model_load_bytes (const guint8 *bytes, gsize len, const char *what, GError
       JsonNode *n = json_object_get_member (graph, "scale");
       if (json_node_get_value_type (n) != G_TYPE_INT64 || json_node_get_int (n) < 1
           || json_node_get_int (n) > MAX_STRIDE)
-        MODEL_FAIL ("%s: \"scale\" must be an integer from 1 to %d", what, MAX_STRIDE);
+        FACT_FAIL ("%s: \"scale\" must be an integer from 1 to %d", what, MAX_STRIDE);
       model->scale = (int) json_node_get_int (n);
     }
   if (!parse_value_range (graph, model, what, error))
-    return NULL;
+    return FALSE;
   s = get_string (graph, "y_range");
   if (s && !g_str_equal (s, "studio") && !g_str_equal (s, "full"))
-    MODEL_FAIL (_("%s: \"y_range\" is \"%s\"; it must be studio (BT.601, 16-235) or full"), what, s);
+    FACT_FAIL (_("%s: \"y_range\" is \"%s\"; it must be studio (BT.601, 16-235) or full"), what,
+               s);
   model->y_full = s && g_str_equal (s, "full");
+  return TRUE;
+}
+
+/* The "layers" array, each layer's tensors taken from the file; every tensor must be used. */
+static gboolean
+parse_layers (JsonObject *graph, TconvSafetensors *st, TconvModel *model, const char *what,
+              GError **error)
+{
+  g_autoptr (GPtrArray) used = g_ptr_array_new ();
+
   if (!json_object_has_member (graph, "layers")
       || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (graph, "layers")))
-    MODEL_FAIL ("%s: the graph has no \"layers\" array", what);
-  layers = json_object_get_array_member (graph, "layers");
+    FACT_FAIL ("%s: the graph has no \"layers\" array", what);
+  JsonArray *layers = json_object_get_array_member (graph, "layers");
   model->n_layers = json_array_get_length (layers);
   if (model->n_layers < 1 || model->n_layers > 256)
-    MODEL_FAIL ("%s: %d layers; a model has 1 to 256", what, model->n_layers);
+    FACT_FAIL ("%s: %d layers; a model has 1 to 256", what, model->n_layers);
   model->layers = g_new0 (TconvLayer, model->n_layers);
 
   Ctx ctx = { what, st, used, 0, NULL };
@@ -395,17 +410,23 @@ tconv_model_load_bytes (const guint8 *bytes, gsize len, const char *what, GError
       ctx.index = i;
       if (!parse_layer (&ctx, json_array_get_element (layers, i), &model->layers[i], channels,
                         error))
-        return NULL;
+        return FALSE;
       channels = model->layers[i].out_channels;
     }
   if (used->len != g_hash_table_size (st->tensors))
-    MODEL_FAIL ("%s: the file holds %u tensors but the layers use %u", what,
-                g_hash_table_size (st->tensors), used->len);
+    FACT_FAIL ("%s: the file holds %u tensors but the layers use %u", what,
+               g_hash_table_size (st->tensors), used->len);
+  return TRUE;
+}
 
-  /* Move every tensor into one owned block, so the model outlives the parsed file. */
-  gsize total = 0, at = 0;
+/* Moves every tensor into one owned block, so the model outlives the parsed file. */
+static void
+take_storage (TconvModel *model, const TconvSafetensors *st)
+{
+  gsize          total = 0, at = 0;
   GHashTableIter it;
   gpointer       value;
+
   g_hash_table_iter_init (&it, st->tensors);
   while (g_hash_table_iter_next (&it, NULL, &value))
     total += ((TconvStTensor *) value)->numel;
@@ -427,7 +448,23 @@ tconv_model_load_bytes (const guint8 *bytes, gsize len, const char *what, GError
           at += l->out_channels;
         }
     }
-  model->facts_json = g_strdup (text);
+}
+
+TconvModel *
+tconv_model_load_bytes (const guint8 *bytes, gsize len, const char *what, GError **error)
+{
+  g_autoptr (TconvSafetensors) st = tconv_safetensors_parse (bytes, len, what, error);
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (TconvModel) model = NULL;
+  JsonObject *graph;
+
+  if (st == NULL || (graph = graph_object (st, parser, what, error)) == NULL)
+    return NULL;
+  model = g_new0 (TconvModel, 1);
+  if (!parse_facts (graph, model, what, error) || !parse_layers (graph, st, model, what, error))
+    return NULL;
+  take_storage (model, st);
+  model->facts_json = g_strdup (g_hash_table_lookup (st->metadata, "tconv"));
   if (!tconv_model_validate (model, error))
     {
       g_prefix_error (error, "%s: ", what);

@@ -136,6 +136,81 @@ fail (GError **error, int index, const TconvLayer *l, const char *msg)
   return FALSE;
 }
 
+/* One layer against the channels it receives; NULL when it is sound, else what is wrong. */
+static char *
+layer_problem (const TconvLayer *l, int channels)
+{
+  /* Large enough for any kernel the loader admits, small enough to never overflow. */
+  TconvTensor probe = { 1, channels, 1024, 1024, NULL }, shape;
+  g_autoptr (GError) err = NULL;
+
+  if (l->in_channels != channels)
+    return g_strdup_printf ("takes %d channels but receives %d", l->in_channels, channels);
+  switch (l->kind)
+    {
+    case TCONV_LAYER_CONV2D:
+      if (!tconv_conv2d_shape (&probe, &l->weight, l->bias ? l->out_channels : -1, &l->conv,
+                               &shape, &err))
+        return g_strdup (err->message);
+      return l->weight.n != l->out_channels
+               ? g_strdup ("weight's first dimension is not out_channels") : NULL;
+    case TCONV_LAYER_CONV_TRANSPOSE2D:
+      if (!tconv_conv_transpose2d_shape (&probe, &l->weight, l->bias ? l->out_channels : -1,
+                                         &l->transposed, &shape, &err))
+        return g_strdup (err->message);
+      return shape.c != l->out_channels
+               ? g_strdup ("weight's second dimension * groups is not out_channels") : NULL;
+    case TCONV_LAYER_PRELU:
+      if (l->weight.w != 1 && l->weight.w != channels)
+        return g_strdup ("needs 1 slope or one per channel");
+      /* fall through */
+    case TCONV_LAYER_RELU:
+    case TCONV_LAYER_LEAKY_RELU:
+    case TCONV_LAYER_ADD_UPSCALED_INPUT:
+      return l->out_channels != channels ? g_strdup ("changes the channel count") : NULL;
+    case TCONV_LAYER_RESIZE:
+      if (l->resize.factor < 1 || l->resize.factor > 16)
+        return g_strdup ("scale must be an integer from 1 to 16");
+      return l->out_channels != channels ? g_strdup ("changes the channel count") : NULL;
+    case TCONV_LAYER_PIXEL_SHUFFLE:
+    case TCONV_LAYER_PIXEL_UNSHUFFLE:
+    default:
+      if (l->factor < 1 || l->factor > 16)
+        return g_strdup ("factor must be from 1 to 16");
+      if (l->kind == TCONV_LAYER_PIXEL_SHUFFLE
+            ? channels % (l->factor * l->factor)
+                || l->out_channels * l->factor * l->factor != channels
+            : l->out_channels != channels * l->factor * l->factor)
+        return g_strdup ("channels do not match the factor");
+      return NULL;
+    }
+}
+
+/* A learned model's output must be exactly scale * input: checked on two sizes. */
+static gboolean
+check_integer_scale (TconvModel *model, GError **error)
+{
+  int out_a, out_b;
+  if (!tconv_model_output_len (model, 0, 48, &out_a, error)
+      || !tconv_model_output_len (model, 0, 97 * 48, &out_b, error))
+    return FALSE;
+  if (out_a % 48 != 0 || out_b != out_a * 97)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
+                   _("model does not upscale by an integer factor: 48 pixels become %d"), out_a);
+      return FALSE;
+    }
+  if (model->scale == 0)
+    model->scale = out_a / 48;
+  if (model->scale != out_a / 48 || model->scale < 1 || model->scale > 16)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
+                   _("model says scale %d but its layers upscale by %d"), model->scale, out_a / 48);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 tconv_model_validate (TconvModel *model, GError **error)
 {
@@ -157,62 +232,10 @@ tconv_model_validate (TconvModel *model, GError **error)
     }
   for (int i = 0; i < model->n_layers; i++)
     {
-      TconvLayer *l = &model->layers[i];
-      /* Large enough for any kernel the loader admits, small enough to never overflow. */
-      TconvTensor probe = { 1, channels, 1024, 1024, NULL }, shape;
-      g_autoptr (GError) err = NULL;
-
-      if (l->in_channels != channels)
-        {
-          g_autofree char *m = g_strdup_printf ("takes %d channels but receives %d",
-                                                l->in_channels, channels);
-          return fail (error, i, l, m);
-        }
-      switch (l->kind)
-        {
-        case TCONV_LAYER_CONV2D:
-          if (!tconv_conv2d_shape (&probe, &l->weight, l->bias ? l->out_channels : -1, &l->conv,
-                                   &shape, &err))
-            return fail (error, i, l, err->message);
-          if (l->weight.n != l->out_channels)
-            return fail (error, i, l, "weight's first dimension is not out_channels");
-          break;
-        case TCONV_LAYER_CONV_TRANSPOSE2D:
-          if (!tconv_conv_transpose2d_shape (&probe, &l->weight,
-                                             l->bias ? l->out_channels : -1, &l->transposed,
-                                             &shape, &err))
-            return fail (error, i, l, err->message);
-          if (shape.c != l->out_channels)
-            return fail (error, i, l, "weight's second dimension * groups is not out_channels");
-          break;
-        case TCONV_LAYER_PRELU:
-          if (l->weight.w != 1 && l->weight.w != channels)
-            return fail (error, i, l, "needs 1 slope or one per channel");
-          /* fall through */
-        case TCONV_LAYER_RELU:
-        case TCONV_LAYER_LEAKY_RELU:
-        case TCONV_LAYER_ADD_UPSCALED_INPUT:
-          if (l->out_channels != channels)
-            return fail (error, i, l, "changes the channel count");
-          break;
-        case TCONV_LAYER_RESIZE:
-          if (l->resize.factor < 1 || l->resize.factor > 16)
-            return fail (error, i, l, "scale must be an integer from 1 to 16");
-          if (l->out_channels != channels)
-            return fail (error, i, l, "changes the channel count");
-          break;
-        case TCONV_LAYER_PIXEL_SHUFFLE:
-        case TCONV_LAYER_PIXEL_UNSHUFFLE:
-          if (l->factor < 1 || l->factor > 16)
-            return fail (error, i, l, "factor must be from 1 to 16");
-          if (l->kind == TCONV_LAYER_PIXEL_SHUFFLE
-                ? channels % (l->factor * l->factor) || l->out_channels * l->factor * l->factor
-                                                          != channels
-                : l->out_channels != channels * l->factor * l->factor)
-            return fail (error, i, l, "channels do not match the factor");
-          break;
-        }
-      channels = l->out_channels;
+      g_autofree char *problem = layer_problem (&model->layers[i], channels);
+      if (problem)
+        return fail (error, i, &model->layers[i], problem);
+      channels = model->layers[i].out_channels;
     }
   if (channels != model->channels)
     {
@@ -226,24 +249,5 @@ tconv_model_validate (TconvModel *model, GError **error)
   if (model->mode == TCONV_MODE_KERNEL)
     return TRUE;
 
-  /* The engine maps a learned model's output to exactly scale * input; check two sizes. */
-  int out_a, out_b;
-  if (!tconv_model_output_len (model, 0, 48, &out_a, error)
-      || !tconv_model_output_len (model, 0, 97 * 48, &out_b, error))
-    return FALSE;
-  if (out_a % 48 != 0 || out_b != out_a * 97)
-    {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
-                   _("model does not upscale by an integer factor: 48 pixels become %d"), out_a);
-      return FALSE;
-    }
-  if (model->scale == 0)
-    model->scale = out_a / 48;
-  if (model->scale != out_a / 48 || model->scale < 1 || model->scale > 16)
-    {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
-                   _("model says scale %d but its layers upscale by %d"), model->scale, out_a / 48);
-      return FALSE;
-    }
-  return TRUE;
+  return check_integer_scale (model, error);
 }

@@ -220,101 +220,131 @@ read_tensor (const char *what, Span *s, const guint8 *data, GError **error)
   return TRUE;
 }
 
-TconvSafetensors *
-tconv_safetensors_parse (const guint8 *bytes, gsize len, const char *what, GError **error)
+#define REFUSE(...)                                                                          \
+  do                                                                                         \
+    {                                                                                        \
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, __VA_ARGS__);                      \
+      return FALSE;                                                                          \
+    }                                                                                        \
+  while (0)
+
+/* The header's JSON object (*root), parsed into `parser`; *header_len is its length. */
+static gboolean
+header_object (const guint8 *bytes, gsize len, const char *what, JsonParser *parser,
+               guint64 *header_len, JsonObject **root, GError **error)
 {
-  g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) json_error = NULL;
-  TconvSafetensors *st = NULL;
-  GArray           *spans = g_array_new (FALSE, TRUE, sizeof (Span));
-  JsonObject       *root;
-  guint64           header_len;
-  const char       *header;
-  GList            *members = NULL;
+  const char *header = (const char *) bytes + 8;
 
   if (len < 8)
-    FAIL ("%s: file is %" G_GSIZE_FORMAT " bytes long, too short for a safetensors header", what,
-          len);
-  memcpy (&header_len, bytes, 8);
-  header_len = GUINT64_FROM_LE (header_len);
-  if (header_len < 2 || header_len > TCONV_SAFETENSORS_MAX_HEADER || header_len > len - 8)
-    FAIL ("%s: header length %" G_GUINT64_FORMAT " is impossible for a file of %" G_GSIZE_FORMAT
-          " bytes", what, header_len, len);
-  header = (const char *) bytes + 8;
-  if (!g_utf8_validate (header, header_len, NULL))
-    FAIL ("%s: header is not valid UTF-8 text", what);
-  if (tconv_json_depth (header, header_len) > TCONV_SAFETENSORS_MAX_DEPTH)
-    FAIL ("%s: header JSON is unbalanced or nested too deeply", what);
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, header, header_len, &json_error))
-    FAIL ("%s: header is not valid JSON: %s", what, json_error->message);
+    REFUSE ("%s: file is %" G_GSIZE_FORMAT " bytes long, too short for a safetensors header",
+            what, len);
+  memcpy (header_len, bytes, 8);
+  *header_len = GUINT64_FROM_LE (*header_len);
+  if (*header_len < 2 || *header_len > TCONV_SAFETENSORS_MAX_HEADER || *header_len > len - 8)
+    REFUSE ("%s: header length %" G_GUINT64_FORMAT " is impossible for a file of %" G_GSIZE_FORMAT
+            " bytes", what, *header_len, len);
+  if (!g_utf8_validate (header, *header_len, NULL))
+    REFUSE ("%s: header is not valid UTF-8 text", what);
+  if (tconv_json_depth (header, *header_len) > TCONV_SAFETENSORS_MAX_DEPTH)
+    REFUSE ("%s: header JSON is unbalanced or nested too deeply", what);
+  if (!json_parser_load_from_data (parser, header, *header_len, &json_error))
+    REFUSE ("%s: header is not valid JSON: %s", what, json_error->message);
   if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    FAIL ("%s: header is not a JSON object", what);
-  root = json_node_get_object (json_parser_get_root (parser));
+    REFUSE ("%s: header is not a JSON object", what);
+  *root = json_node_get_object (json_parser_get_root (parser));
+  return TRUE;
+}
 
-  st = g_new0 (TconvSafetensors, 1);
-  st->tensors = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, st_tensor_free);
-  st->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-
-  guint64 data_len = len - 8 - header_len;
-  members = json_object_get_members (root);
-  for (GList *m = members; m; m = m->next)
+/* __metadata__: an object of strings, copied into st->metadata. */
+static gboolean
+read_metadata (TconvSafetensors *st, JsonNode *node, const char *what, GError **error)
+{
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    REFUSE ("%s: __metadata__ is not an object", what);
+  JsonObject *meta = json_node_get_object (node);
+  g_autoptr (GList) keys = json_object_get_members (meta);
+  for (GList *k = keys; k; k = k->next)
     {
-      const char *name = m->data;
-      JsonNode   *node = json_object_get_member (root, name);
-
-      if (g_str_equal (name, "__metadata__"))
-        {
-          if (!JSON_NODE_HOLDS_OBJECT (node))
-            FAIL ("%s: __metadata__ is not an object", what);
-          JsonObject *meta = json_node_get_object (node);
-          g_autoptr (GList) keys = json_object_get_members (meta);
-          for (GList *k = keys; k; k = k->next)
-            {
-              JsonNode *v = json_object_get_member (meta, k->data);
-              if (json_node_get_value_type (v) != G_TYPE_STRING)
-                FAIL ("%s: __metadata__ value \"%s\" is not a string", what, (char *) k->data);
-              g_hash_table_insert (st->metadata, g_strdup (k->data),
-                                   g_strdup (json_node_get_string (v)));
-            }
-          continue;
-        }
-      Span span = { 0 };
-      gboolean ok = parse_entry (what, name, node, data_len, &span, error);
-      g_array_append_val (spans, span);
-      if (!ok)
-        goto out;
+      JsonNode *v = json_object_get_member (meta, k->data);
+      if (json_node_get_value_type (v) != G_TYPE_STRING)
+        REFUSE ("%s: __metadata__ value \"%s\" is not a string", what, (char *) k->data);
+      g_hash_table_insert (st->metadata, g_strdup (k->data), g_strdup (json_node_get_string (v)));
     }
+  return TRUE;
+}
 
-  /* Overlapping tensors would alias memory a crafted file could exploit; refuse them. */
+/* Overlapping tensors would alias memory a crafted file could exploit; refuse them. */
+static gboolean
+check_overlaps (GArray *spans, const char *what, GError **error)
+{
   g_array_sort (spans, span_cmp);
   for (guint i = 1; i < spans->len; i++)
     {
       Span *a = &g_array_index (spans, Span, i - 1), *b = &g_array_index (spans, Span, i);
       if (b->begin < a->end)
-        FAIL ("%s: tensors \"%s\" and \"%s\" overlap in the data area", what, a->t->name,
-              b->t->name);
+        REFUSE ("%s: tensors \"%s\" and \"%s\" overlap in the data area", what, a->t->name,
+                b->t->name);
     }
-  for (guint i = 0; i < spans->len; i++)
+  return TRUE;
+}
+
+/* Every member of the header: the metadata, or a tensor entry (its span, not yet read). */
+static gboolean
+read_entries (TconvSafetensors *st, JsonObject *root, guint64 data_len, GArray *spans,
+              const char *what, GError **error)
+{
+  g_autoptr (GList) members = json_object_get_members (root);
+  for (GList *m = members; m; m = m->next)
+    {
+      const char *name = m->data;
+      JsonNode   *node = json_object_get_member (root, name);
+      if (g_str_equal (name, "__metadata__"))
+        {
+          if (!read_metadata (st, node, what, error))
+            return FALSE;
+          continue;
+        }
+      Span     span = { 0 };
+      gboolean ok = parse_entry (what, name, node, data_len, &span, error);
+      g_array_append_val (spans, span); /* freed by the caller, read or not */
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+TconvSafetensors *
+tconv_safetensors_parse (const guint8 *bytes, gsize len, const char *what, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  GArray     *spans = g_array_new (FALSE, TRUE, sizeof (Span));
+  guint64     header_len = 0;
+  JsonObject *root = NULL;
+  gboolean    ok = header_object (bytes, len, what, parser, &header_len, &root, error);
+  TconvSafetensors *st = g_new0 (TconvSafetensors, 1);
+
+  st->tensors = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, st_tensor_free);
+  st->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  ok = ok && read_entries (st, root, len - 8 - header_len, spans, what, error)
+       && check_overlaps (spans, what, error);
+  for (guint i = 0; ok && i < spans->len; i++)
     {
       Span *s = &g_array_index (spans, Span, i);
-      if (!read_tensor (what, s, bytes + 8 + header_len, error))
-        goto out;
-      g_hash_table_insert (st->tensors, s->t->name, s->t);
-      s->t = NULL; /* owned by the table now */
+      ok = read_tensor (what, s, bytes + 8 + header_len, error);
+      if (ok)
+        {
+          g_hash_table_insert (st->tensors, s->t->name, s->t);
+          s->t = NULL; /* owned by the table now */
+        }
     }
-  g_list_free (members);
-  g_array_free (spans, TRUE);
-  return st;
-
-out:
-  g_list_free (members);
   for (guint i = 0; i < spans->len; i++)
     if (g_array_index (spans, Span, i).t)
       st_tensor_free (g_array_index (spans, Span, i).t);
   g_array_free (spans, TRUE);
-  tconv_safetensors_free (st);
-  return NULL;
+  if (!ok)
+    g_clear_pointer (&st, tconv_safetensors_free);
+  return st;
 }
 
 GMappedFile *

@@ -65,17 +65,34 @@ big = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE,
 Gimp.file_save(Gimp.RunMode.NONINTERACTIVE, big, Gio.File.new_for_path(os.path.join(work, "before.png")), None)
 
 
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def killer():
-    time.sleep(1.5)
+    # kill once the plug-in has computed for a while (its CPU time, not the wall clock:
+    # a fast machine must not finish first, a loaded one must not be killed while loading)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        found = subprocess.run(["pgrep", "-f", "plug-ins/tconv/tconv"], capture_output=True,
+                               text=True).stdout.split()
+        try:
+            if found and cpu_seconds(found[0]) >= 0.6:
+                break
+        except OSError:
+            pass
+        time.sleep(0.02)
     subprocess.run(["pkill", "-9", "-f", "plug-ins/tconv/tconv"])
 
 
 threading.Thread(target=killer).start()
 t0 = time.time()
-# a slow geometry (64 taps per axis, small tiles, one thread): the kill lands while
-# computing, long before anything is applied
+# a slow geometry (64 taps per axis, tiny tiles, one thread: seconds of computing); the
+# kill lands while computing, long before anything is applied
 status = run(big, mode="kernel", scale=8, interpolation="lanczos",
-             **{"kernel-size": 64, "tile-size": 8, "threads": 1})
+             **{"kernel-size": 64, "tile-size": 4, "threads": 1})
 print("cancel status", status, "after %.1f s" % (time.time() - t0))
 print("cancel size", big.get_width(), big.get_height())
 Gimp.file_save(Gimp.RunMode.NONINTERACTIVE, big, Gio.File.new_for_path(os.path.join(work, "after.png")), None)

@@ -1,0 +1,18 @@
+/* tconv — a tile's pixels to the network's planes and back (internal to the engine). */
+#pragma once
+
+#include "model.h"
+
+G_BEGIN_DECLS
+
+/* Interleaved pixels (ch channels) -> the network's input planes and the side planes
+ * (chroma, alpha), as the model's colour asks. */
+void tconv_split_pixels (const TconvModel *model, const float *pixels, int ch, TconvTensor *net,
+                         TconvTensor *side);
+
+/* The owned ow x oh span at (rx0, ry0) of the output planes -> interleaved pixels,
+ * clamped to [0, 1]; the inverse of tconv_split_pixels. */
+void tconv_merge_planes (const TconvModel *model, const TconvTensor *net, const TconvTensor *side,
+                         int rx0, int ry0, int ow, int oh, int ch, float *outpix);
+
+G_END_DECLS
