@@ -16,7 +16,7 @@
 #include "imresize.h"
 #include "model-file.h"
 #include "safetensors.h"
-#include "settings.h"
+#include "catalog.h"
 #include "sr-metrics.h"
 #include "tconv-error.h"
 

@@ -1,6 +1,6 @@
 /* tconv — the user-facing knobs, declared once.  The CLI flags, the plug-in's
- * procedure arguments and the dialog are all generated from these tables, and
- * tconv_settings_model() is the one place that turns settings into a model. */
+ * procedure arguments and the dialog are all generated from these tables (the choices
+ * are in choices.h); catalog.h turns settings into a model. */
 #pragma once
 
 #include "kernels.h"
@@ -59,40 +59,7 @@ extern const int             tconv_n_int_settings;
 void     tconv_settings_init        (TconvSettings *s);
 gboolean tconv_settings_parse_mode  (const char *name, TconvMode *mode, GError **error);
 
-/* The model these settings describe, for an image with `channels` channels.
- * `installed_dir` is where shipped models live (may be NULL).  Reads the catalogue. */
-TconvModel *tconv_settings_model (const TconvSettings *s, int channels,
-                                  const char *installed_dir, GError **error);
-/* The same from a catalogue already read (tconv_model_catalog): a learned model is a
- * reference to its entry's (no file is read unless s->model is a file outside it).
- * Free the result with tconv_model_free. */
-TconvModel *tconv_settings_model_in (const TconvSettings *s, int channels, GPtrArray *catalog,
-                                     const char *installed_dir, GError **error);
-
-/* ---- the catalogue of model files -------------------------------------------------- */
-
-typedef struct
-{
-  char     *path;
-  char     *name;
-  TconvMode mode;
-  int       scale, kernel;
-  gsize     params;
-  char     *facts_json;
-  char     *degradation; /* what its inputs were trained on: "jpeg" (photos); NULL = clean */
-  double    set5_psnr;   /* the file's Set5 Y-PSNR (dB), 0 when it has none */
-  TconvModel *model;     /* as loaded (the catalogue holds a reference) */
-} TconvModelEntry;
-
-/* Kernel size of the model's upsampling head: the last conv_transpose2d, the conv2d
- * after the last resize, or s * k for a k x k conv2d before a pixel shuffle by s (the
- * transposed convolution it equals). */
-int tconv_model_head_kernel (const TconvModel *model);
-
-/* Every loadable model in the search path (first of a name wins), sorted by
- * mode, scale, kernel, clean before photo models.  Files that fail to load are
- * reported in *skipped. */
-GPtrArray *tconv_model_catalog (const char *installed_dir, GString *skipped);
-void       tconv_model_entry_free (TconvModelEntry *e);
+/* The ranges of the integer knobs; the message names the knob. */
+gboolean tconv_settings_check (const TconvSettings *s, GError **error);
 
 G_END_DECLS

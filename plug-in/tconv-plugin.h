@@ -5,7 +5,7 @@
 #include <libgimp/gimp.h>
 
 #include "arguments.h"
-#include "settings.h"
+#include "catalog.h"
 #include "tconv-error.h"
 
 #define PLUG_IN_PROC       "plug-in-tconv-upscale"

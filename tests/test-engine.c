@@ -9,7 +9,7 @@
 #include "execute.h"
 #include "kernels.h"
 #include "model-file.h"
-#include "settings.h"
+#include "catalog.h"
 #include "safetensors.h"
 #include "stream.h"
 #include "tconv-error.h"
@@ -430,6 +430,34 @@ test_bit_flips (void)
 }
 
 
+/* The process reads the model files once: a second choice of a model reads none, and
+ * hands out the same loaded model (the plug-in's layers, compare mode and every file of
+ * a batch ask again). */
+static void
+test_catalog_read_once (void)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("TCONV_TEST_DATA"), "models", NULL);
+  g_autoptr (GError) error = NULL;
+  TconvSettings s;
+
+  tconv_settings_init (&s);
+  s.model = "tiny-x2";
+  g_autoptr (TconvModel) first = tconv_settings_model (&s, 1, dir, &error);
+  g_assert_no_error (error);
+  const guint after_first = tconv_model_files_read ();
+  g_assert_cmpuint (after_first, >=, 5); /* every fixture, once */
+  s.model = "tiny-rc-x2";
+  s.mode = TCONV_MODE_RESIZE_CONV;
+  g_autoptr (TconvModel) other = tconv_settings_model (&s, 1, dir, &error);
+  s.model = "tiny-x2";
+  s.mode = TCONV_MODE_TRANSPOSED;
+  g_autoptr (TconvModel) again = tconv_settings_model (&s, 1, dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tconv_model_files_read (), ==, after_first);
+  g_assert_true (again == first);
+  g_assert_cmpstr (other->name, ==, "tiny-rc-x2");
+}
+
 /* Every choice, declared once (core/choices.c), round-trips through each place it may be
  * named: the CLI's parsers, the procedures' nicks and model files; elsewhere it is
  * refused with the list of what is allowed. */
@@ -532,5 +560,6 @@ main (int argc, char **argv)
   g_test_add_func ("/model/overlap-and-nan", test_overlap_and_nan);
   g_test_add_func ("/model/bit-flips", test_bit_flips);
   g_test_add_func ("/choices/round-trip", test_choices);
+  g_test_add_func ("/catalog/read-once", test_catalog_read_once);
   return g_test_run ();
 }

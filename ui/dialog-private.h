@@ -4,7 +4,7 @@
 
 #include <libgimp/gimpui.h>
 
-#include "settings.h"
+#include "catalog.h"
 
 #define TCONV_N_AUTO_KNOBS 3 /* kernel-size, padding, output-padding */
 

@@ -2,7 +2,7 @@
  * the numbers filled in, the size, and why a combination cannot run.  No GTK here. */
 #pragma once
 
-#include "settings.h"
+#include "catalog.h"
 
 G_BEGIN_DECLS
 

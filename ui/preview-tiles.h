@@ -4,7 +4,7 @@
  * the core only; no GTK, so it runs in a worker thread. */
 #pragma once
 
-#include "settings.h"
+#include "catalog.h"
 
 G_BEGIN_DECLS
 

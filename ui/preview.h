@@ -10,7 +10,7 @@
 #include <libgimp/gimp.h>
 #include <gtk/gtk.h>
 
-#include "settings.h"
+#include "catalog.h"
 
 typedef enum
 {

@@ -6,7 +6,7 @@
 
 #include "conv-transpose2d.h"
 #include "engine.h"
-#include "settings.h"
+#include "catalog.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 

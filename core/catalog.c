@@ -1,0 +1,265 @@
+/* The model catalogue: every model file in the search path, read once, and the one
+ * function that decides which model a set of settings means. */
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "catalog.h"
+#include "model-file.h"
+#include "tconv-error.h"
+
+/* The learned models' default head: FSRCNN's 9x9 transposed convolution. */
+#define DEFAULT_LEARNED_KERNEL 9
+
+int
+tconv_model_head_kernel (const TconvModel *model)
+{
+  for (int i = model->n_layers - 1; i >= 0; i--)
+    {
+      const TconvLayer *l = &model->layers[i];
+      if (l->kind == TCONV_LAYER_CONV_TRANSPOSE2D)
+        return l->weight.h;
+      if (l->kind == TCONV_LAYER_RESIZE)
+        for (int j = i + 1; j < model->n_layers; j++)
+          if (model->layers[j].kind == TCONV_LAYER_CONV2D)
+            return model->layers[j].weight.h;
+      /* a k x k conv to s^2 channels then a pixel shuffle is a transposed conv of kernel s*k */
+      if (l->kind == TCONV_LAYER_PIXEL_SHUFFLE)
+        for (int j = i - 1; j >= 0; j--)
+          if (model->layers[j].kind == TCONV_LAYER_CONV2D)
+            return model->layers[j].weight.h * l->factor;
+    }
+  return 0;
+}
+
+void
+tconv_model_entry_free (TconvModelEntry *e)
+{
+  g_free (e->path);
+  g_free (e->name);
+  g_free (e->facts_json);
+  g_free (e->degradation);
+  tconv_model_free (e->model);
+  g_free (e);
+}
+
+/* The facts the catalogue shows: "degradation" and pytorch_psnr_y.Set5 of the metadata. */
+static void
+entry_read_facts (TconvModelEntry *e)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!e->facts_json || !json_parser_load_from_data (parser, e->facts_json, -1, NULL))
+    return;
+  JsonNode *root = json_parser_get_root (parser);
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return;
+  JsonObject *o = json_node_get_object (root);
+  const char *d = json_object_get_string_member_with_default (o, "degradation", NULL);
+  if (d && !g_str_equal (d, "bicubic"))
+    e->degradation = g_strdup (d);
+  JsonNode *psnr = json_object_get_member (o, "pytorch_psnr_y");
+  if (psnr && JSON_NODE_HOLDS_OBJECT (psnr))
+    e->set5_psnr = json_object_get_double_member_with_default (json_node_get_object (psnr),
+                                                               "Set5", 0.0);
+}
+
+static int
+entry_cmp (gconstpointer a, gconstpointer b)
+{
+  const TconvModelEntry *x = *(TconvModelEntry **) a, *y = *(TconvModelEntry **) b;
+  if (x->mode != y->mode)
+    return x->mode - y->mode;
+  if (x->scale != y->scale)
+    return x->scale - y->scale;
+  if (x->kernel != y->kernel)
+    return x->kernel - y->kernel;
+  if ((x->degradation == NULL) != (y->degradation == NULL))
+    return x->degradation == NULL ? -1 : 1;
+  return strcmp (x->name, y->name);
+}
+
+GPtrArray *
+tconv_model_catalog (const char *installed_dir, GString *skipped)
+{
+  g_auto (GStrv) dirs = tconv_model_search_path (installed_dir);
+  GPtrArray  *entries = g_ptr_array_new_with_free_func ((GDestroyNotify) tconv_model_entry_free);
+  GHashTable *seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (int i = 0; dirs[i]; i++)
+    {
+      g_autoptr (GDir) dir = g_dir_open (dirs[i], 0, NULL);
+      const char *file;
+      while (dir && (file = g_dir_read_name (dir)))
+        {
+          if (!g_str_has_suffix (file, TCONV_MODEL_SUFFIX))
+            continue;
+          g_autofree char *path = g_build_filename (dirs[i], file, NULL);
+          g_autoptr (GError) error = NULL;
+          g_autoptr (TconvModel) model = tconv_model_load (path, &error);
+          if (model == NULL)
+            {
+              if (skipped)
+                g_string_append_printf (skipped, "%s\n", error->message);
+              continue;
+            }
+          if (g_hash_table_contains (seen, model->name))
+            continue; /* an earlier folder's model of that name wins */
+          g_hash_table_add (seen, g_strdup (model->name));
+          TconvModelEntry *e = g_new0 (TconvModelEntry, 1);
+          e->path = g_steal_pointer (&path);
+          e->name = g_strdup (model->name);
+          e->mode = model->mode;
+          e->scale = model->scale;
+          e->kernel = tconv_model_head_kernel (model);
+          e->params = tconv_model_param_count (model);
+          e->facts_json = g_strdup (model->facts_json);
+          e->model = g_steal_pointer (&model);
+          entry_read_facts (e);
+          g_ptr_array_add (entries, e);
+        }
+    }
+  g_hash_table_unref (seen);
+  g_ptr_array_sort (entries, entry_cmp);
+  return entries;
+}
+
+/* The installed model for a learned mode, scale and kernel (0 = the default kernel):
+ * a clean model before a photo one, FSRCNN's kernel 9 before others. */
+static TconvModel *
+find_learned (const TconvSettings *s, int scale, GPtrArray *all, GError **error)
+{
+  g_autoptr (GString) offered = g_string_new (NULL);
+  TconvModelEntry *best = NULL;
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      TconvModelEntry *e = all->pdata[i];
+      if (e->mode != s->mode)
+        continue;
+      g_string_append_printf (offered, "%s x%d kernel %d; ", tconv_mode_name (e->mode), e->scale,
+                              e->kernel);
+      if (e->scale != scale || (s->kernel && e->kernel != s->kernel))
+        continue;
+      /* Without a kernel size, prefer FSRCNN's 9, then the smallest; clean models come
+       * first in the catalogue, so a photo model is taken only when it is the one left. */
+      if (best == NULL || (e->kernel == DEFAULT_LEARNED_KERNEL && best->kernel != DEFAULT_LEARNED_KERNEL)
+          || (best->degradation && !e->degradation))
+        best = e;
+    }
+  if (best == NULL)
+    {
+      g_autofree char *kernel = s->kernel ? g_strdup_printf (" and kernel %d", s->kernel)
+                                          : g_strdup ("");
+      if (offered->len)
+        g_string_truncate (offered, offered->len - 2);
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   _("no %s model for scale %d%s; installed: %s"), tconv_mode_name (s->mode), scale,
+                   kernel, offered->len ? offered->str : "none (use mode kernel, or add models)");
+      return NULL;
+    }
+  return tconv_model_ref (best->model);
+}
+
+/* A model named by the settings: an entry of the catalogue, else a file. */
+static TconvModel *
+find_named (const char *name, GPtrArray *all, const char *installed_dir, GError **error)
+{
+  for (guint i = 0; i < all->len; i++)
+    {
+      TconvModelEntry *e = all->pdata[i];
+      g_autofree char *file = g_path_get_basename (e->path);
+      /* a name is a file name in the search path, as tconv_model_find resolves it */
+      if (g_str_equal (e->path, name)
+          || (g_str_has_prefix (file, name) && g_str_equal (file + strlen (name), TCONV_MODEL_SUFFIX)))
+        return tconv_model_ref (e->model);
+    }
+  g_autofree char *path = tconv_model_find (name, installed_dir, error);
+  return path ? tconv_model_load (path, error) : NULL;
+}
+
+TconvModel *
+tconv_settings_model (const TconvSettings *s, int channels, const char *installed_dir,
+                      GError **error)
+{
+  if (s->mode == TCONV_MODE_KERNEL)
+    return tconv_settings_model_in (s, channels, NULL, installed_dir, error);
+  g_autoptr (GPtrArray) all = tconv_model_catalog_shared (installed_dir);
+  return tconv_settings_model_in (s, channels, all, installed_dir, error);
+}
+
+TconvModel *
+tconv_settings_model_in (const TconvSettings *s, int channels, GPtrArray *catalog,
+                         const char *installed_dir, GError **error)
+{
+  TconvModel *model;
+  int         scale = s->scale ? s->scale : 2;
+
+  if (!tconv_settings_check (s, error))
+    return NULL;
+  if (s->mode == TCONV_MODE_KERNEL)
+    {
+      TconvKernelSpec spec = { s->interpolation, scale, s->kernel, s->padding, s->output_padding,
+                               s->dilation };
+      return tconv_kernel_model_new (&spec, channels, error);
+    }
+
+  if (s->model && *s->model)
+    {
+      if ((model = find_named (s->model, catalog, installed_dir, error)) == NULL)
+        return NULL;
+      if (s->scale && model->scale != s->scale)
+        {
+          g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                       _("model %s upscales by %d, not by the requested scale %d"), model->name,
+                       model->scale, s->scale);
+          tconv_model_free (model);
+          return NULL;
+        }
+    }
+  else if ((model = find_learned (s, scale, catalog, error)) == NULL)
+    return NULL;
+
+  /* A trained head's geometry is fixed: padding can only be what it was trained with. */
+  const TconvLayer *head = tconv_model_upsampling_layer (model);
+  if ((s->padding >= 0 || s->output_padding >= 0)
+      && (head == NULL || (s->padding >= 0 && s->padding != head->transposed.padding[0])
+          || (s->output_padding >= 0 && s->output_padding != head->transposed.output_padding[0])))
+    {
+      if (head)
+        g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                     _("model %s was trained with padding %d and output padding %d; use -1 (or "
+                     "those values), or mode kernel to try others"), model->name,
+                     head->transposed.padding[0], head->transposed.output_padding[0]);
+      else
+        g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                     _("model %s has no transposed convolution; padding must be -1"), model->name);
+      tconv_model_free (model);
+      return NULL;
+    }
+  return model;
+}
+
+/* ---- the process's catalogue ------------------------------------------------------- */
+
+static GMutex      shared_lock;
+static GHashTable *shared; /* installed_dir ("" for none) -> GPtrArray */
+
+GPtrArray *
+tconv_model_catalog_shared (const char *installed_dir)
+{
+  g_mutex_lock (&shared_lock);
+  if (shared == NULL)
+    shared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                    (GDestroyNotify) g_ptr_array_unref);
+  const char *key = installed_dir ? installed_dir : "";
+  GPtrArray  *all = g_hash_table_lookup (shared, key);
+  if (all == NULL)
+    {
+      all = tconv_model_catalog (installed_dir, NULL);
+      g_hash_table_insert (shared, g_strdup (key), all);
+    }
+  g_ptr_array_ref (all);
+  g_mutex_unlock (&shared_lock);
+  return all;
+}
