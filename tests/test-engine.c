@@ -51,7 +51,7 @@ run (const TconvModel *m, const TconvImageInfo *info, const float *in, int tile,
   return out;
 }
 
-/* The row-streamed chain (core/stream.c) equals the layer-by-layer pass, on every
+/* The row-streamed chain (core/run/stream.c) equals the layer-by-layer pass, on every
  * fixture model it covers, on sizes that are not multiples of any vector width. */
 static void
 test_streamed_equals_layers (void)
@@ -458,7 +458,7 @@ test_catalog_read_once (void)
   g_assert_cmpstr (other->name, ==, "tiny-rc-x2");
 }
 
-/* Every choice, declared once (core/choices.c), round-trips through each place it may be
+/* Every choice, declared once (core/model/choices.c), round-trips through each place it may be
  * named: the CLI's parsers, the procedures' nicks and model files; elsewhere it is
  * refused with the list of what is allowed. */
 static void

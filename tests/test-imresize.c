@@ -4,6 +4,7 @@
 #include <gegl.h>
 #include <math.h>
 
+#include "sr-metrics.h"
 #include "tconv-ops.h"
 
 /* The Y plane in [0, 1] of an 8-bit image, modcropped to a multiple of `scale`. */

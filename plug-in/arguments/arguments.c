@@ -33,7 +33,7 @@ add_int_setting (GimpProcedure *proc, const char *name)
           return;
         }
     }
-  g_error ("no integer setting is named \"%s\" (core/settings.h)", name);
+  g_error ("no integer setting is named \"%s\" (core/model/settings.h)", name);
 }
 
 void

@@ -80,7 +80,7 @@ def load_tconv(path):
 
 
 def bicubic_kernel_model(scale, channels):
-    """tconv's fixed bicubic kernel (core/kernels.c) as a grouped ConvTranspose2d."""
+    """tconv's fixed bicubic kernel (core/model/kernels.c) as a grouped ConvTranspose2d."""
     k = 4 * scale
     excess = k - scale
     op = excess % 2

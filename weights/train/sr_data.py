@@ -1,6 +1,6 @@
 """Super-resolution data protocol shared by training and evaluation.
 
-Mirrors the C side (core/imresize.c, `tconv eval`): BT.601 Y from gamma-encoded
+Mirrors the C side (core/ops/imresize.c, `tconv eval`): BT.601 Y from gamma-encoded
 8-bit RGB, modcrop, MATLAB-compatible bicubic (Keys a = -0.5, antialiased when
 shrinking, symmetric borders) in float64.
 """

@@ -6,6 +6,5 @@
 #include "conv2d.h"
 #include "imresize.h"
 #include "resize.h"
-#include "sr-metrics.h"
 #include "tconv-error.h"
 #include "tensor.h"

@@ -43,7 +43,7 @@ gboolean tconv_fold_resize_conv2d (int s, const TconvTensor *weight, const Tconv
 /* ---- packed layers and row passes ----------------------------------------------------
  * A packed layer is one layer (one group of it) with its weights packed for the
  * micro-kernels and the taps each block runs; it does not depend on the input's size, so
- * a run packs each layer once (core/plan.c) and every tile and thread shares it.
+ * a run packs each layer once (core/run/plan.c) and every tile and thread shares it.
  * A row pass binds a packed layer to one input size: it reads a zero-padded input of
  * ph rows x pw columns (the input at row `top`, column `left`), and output row r reads
  * padded rows r + row_lo .. r + row_hi.  Packing gives NULL when the fast paths do not
