@@ -1,5 +1,5 @@
 /* tconv dialog — the state its parts share: the dialog (tconv-dialog.c), the model list
- * (model-list.c) and the GUI self-test (selftest.c). */
+ * (model-list.c) and the GUI test's driver (tests/gimp/dialog-selftest.c). */
 #pragma once
 
 #include <libgimp/gimpui.h>
@@ -35,5 +35,5 @@ gboolean tconv_dialog_auto          (TconvDialog *d, int knob);
 GtkWidget *tconv_model_list_new  (TconvDialog *d);
 void       tconv_model_list_sync (TconvDialog *d, TconvMode mode);
 
-/* Starts the self-test when TCONV_DIALOG_SELFTEST is set. */
+/* The GUI test's driver, only in the test build of the plug-in (tests/gimp/). */
 void tconv_dialog_self_test_start (TconvDialog *d);

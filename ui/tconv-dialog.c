@@ -2,7 +2,7 @@
  * hyperparameters tangible: the values that will actually run (never a sentinel), the
  * output-size formula, a drawing of the kernel taps, a model list with each model's
  * facts, and a large preview with a compare view.  The models are read once per dialog.
- * TCONV_DIALOG_SELFTEST=FILE drives the dialog for the GUI test (selftest.c). */
+ * A test-only build of it drives the dialog for the GUI test (tests/gimp/dialog-selftest.c). */
 #include <glib/gi18n-lib.h>
 #include <libgimp/gimpui.h>
 
@@ -274,7 +274,9 @@ tconv_dialog_run (GimpProcedure *procedure, GimpProcedureConfig *config, GimpIma
   g_signal_connect (config, "notify", G_CALLBACK (on_config_changed), &d);
   tconv_dialog_refresh (&d);
   d.files_after_first = tconv_model_files_read ();
-  tconv_dialog_self_test_start (&d);
+#ifdef TCONV_DIALOG_SELFTEST
+  tconv_dialog_self_test_start (&d); /* the test build's (tests/gimp/dialog-selftest.c) */
+#endif
 
   ok = gimp_procedure_dialog_run (d.dialog);
   g_signal_handlers_disconnect_by_data (config, &d);

@@ -192,3 +192,12 @@ def trunk_len():
 
 def param_count(model):
     return sum(p.numel() for p in model.parameters())
+
+
+def deployed_param_count(model):
+    """Parameters of the network as exported: a collapsible block counts as the one
+    convolution it collapses to."""
+    body = model.body if isinstance(model, Residual) else model
+    return sum(p.numel() for m in body
+               for e in (m.export_modules() if hasattr(m, "export_modules") else [m])
+               for p in e.parameters())

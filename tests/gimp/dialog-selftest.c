@@ -1,4 +1,5 @@
-/* tconv dialog — the GUI self-test: with TCONV_DIALOG_SELFTEST=FILE the dialog drives its
+/* tconv dialog — the GUI test's driver, compiled only into the test build of the plug-in
+ * (tests/meson.build): with TCONV_DIALOG_SELFTEST=FILE the dialog drives its
  * own widgets (spin buttons, check boxes, the preview's view), records what it shows in
  * FILE, saves screenshots next to it (FILE-normal.png, -compare.png, -spectrum.png), then
  * writes where its Upscale button is on the screen and waits for a real pointer click
