@@ -32,7 +32,7 @@ static int
 auto_tile (const TconvPlan *plan)
 {
   /* per thread: a tile whose layers stay near the core beats a bigger one with less
-   * halo; measured best on FSRCNN x2 (tools/bench, BENCH_TILE) */
+   * halo; measured best on FSRCNN x2 (tools/dev/bench, BENCH_TILE) */
   const double budget = 6.0 * 1024 * 1024;
   /* A streamed chain keeps a few rows per layer whatever the tile: only the halo and
    * the balance between threads matter (measured best 172-232 on FSRCNN x2). */

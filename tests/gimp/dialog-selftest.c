@@ -3,7 +3,7 @@
  * own widgets (spin buttons, check boxes, the preview's view), records what it shows in
  * FILE, saves screenshots next to it (FILE-normal.png, -compare.png, -spectrum.png), then
  * writes where its Upscale button is on the screen and waits for a real pointer click
- * there (tests/test-gimp-dialog.sh clicks with xdotool); without one it cancels. */
+ * there (tests/gimp/test-gimp-dialog.sh clicks with xdotool); without one it cancels. */
 #include <glib/gi18n-lib.h>
 
 #include "dialog-private.h"

@@ -10,7 +10,7 @@ to run the tests):
   data/models/keys-rgb-x3.safetensors an RGB model with the Keys (a = -0.5) residual
   data/forward-keys-*.safetensors    its input and PyTorch output, likewise
 
-Run: /usr/bin/python3 tests/gen_model_fixtures.py
+Run: /usr/bin/python3 tests/core/gen_model_fixtures.py
 """
 import os
 import struct
@@ -19,7 +19,7 @@ import sys
 import torch
 from torch import nn
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(HERE, "..", "weights"))
 import tconv_export  # noqa: E402
 

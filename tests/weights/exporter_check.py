@@ -1,7 +1,7 @@
-"""Exporter checks run by tests/test-training.sh: real-world module shapes export, and
+"""Exporter checks run by tests/weights/test-training.sh: real-world module shapes export, and
 `tconv forward` on the exported file equals PyTorch on the module.
 
-    /usr/bin/python3 tests/exporter_check.py TCONV-CLI WORK-DIR
+    /usr/bin/python3 tests/weights/exporter_check.py TCONV-CLI WORK-DIR
 """
 import json
 import os
@@ -12,7 +12,7 @@ import sys
 import torch
 from torch import nn
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "weights"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "weights"))
 import tconv_export  # noqa: E402
 
 cli, work = (sys.argv[1], sys.argv[2]) if len(sys.argv) > 2 else (None, None)

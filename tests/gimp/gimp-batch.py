@@ -1,4 +1,4 @@
-# python-fu-eval part of tests/test-gimp-batch.sh: runs inside gimp-console.
+# python-fu-eval part of tests/gimp/test-gimp-batch.sh: runs inside gimp-console.
 # Reads WORK and DATA from the environment; prints lines the shell script checks.
 import os
 

@@ -1,4 +1,4 @@
-/* tconv's side of tools/bench: times the engine on a model (or a fixed kernel) over a
+/* tconv's side of tools/dev/bench: times the engine on a model (or a fixed kernel) over a
  * random image, prints the median, per-layer times, and writes the output for the
  * cross-engine check.
  *   bench-tconv MODEL|kernel:bicubic:S WIDTH HEIGHT CHANNELS THREADS REPEATS OUT.raw [IN.raw] */

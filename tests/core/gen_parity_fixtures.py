@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Writes tests/data/parity.bin: PyTorch reference outputs for the core operators.
 
-Run with Debian's python3-torch (1.13): /usr/bin/python3 tests/gen_parity_fixtures.py
-The file is committed, so the C tests (tests/test-parity.c) need no torch.
+Run with Debian's python3-torch (1.13): /usr/bin/python3 tests/core/gen_parity_fixtures.py
+The file is committed, so the C tests (tests/core/test-parity.c) need no torch.
 
 Format, per case: one text line
     OP key=value ... tensors=name:AxBxCxD,name:N,...\n
@@ -16,7 +16,7 @@ import struct
 import torch
 import torch.nn.functional as F
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "parity.bin")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "parity.bin")
 rng = random.Random(2016)
 torch.manual_seed(2016)
 cases = []

@@ -1,4 +1,4 @@
-// ONNX Runtime (onnxruntime-node) side of tools/bench.
+// ONNX Runtime (onnxruntime-node) side of tools/dev/bench.
 //   node ort.js WORKDIR W H C THREADS REPEATS   (NODE_PATH must reach onnxruntime-node)
 const fs = require('fs');
 const path = require('path');

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Peers of tools/bench: PyTorch 1.13 and OpenCV DNN (python3-opencv) on the same model
+"""Peers of tools/dev/bench: PyTorch 1.13 and OpenCV DNN (python3-opencv) on the same model
 and input as tconv, plus the ONNX export that ONNX Runtime (ort.js) runs.
 
     peers.py MODEL.safetensors|kernel:bicubic:S W H C THREADS REPEATS WORKDIR
@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "weights"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "weights"))
 from tconv_export import Residual  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-# python-fu-eval part of tests/test-gimp-batch.sh: layer groups, offsets, masks and
+# python-fu-eval part of tests/gimp/test-gimp-batch.sh: layer groups, offsets, masks and
 # channels scale like Image > Scale Image; then a kill of the plug-in mid-computation
 # leaves the image as it was and GIMP keeps working.
 import os

@@ -5,7 +5,7 @@
 #   test-training.sh TCONV-CLI
 set -u
 cli=$1
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/tconv-train-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 py=/usr/bin/python3
@@ -92,10 +92,10 @@ ref = np.load('$work/rc-ref.npy')
 assert out.shape == ref.shape == (60, 72), out.shape
 assert np.abs(out - ref).max() <= 1, np.abs(out - ref).max()\""
 step "public-model shapes export (a class of nested Sequentials and ModuleLists, BatchNorm folded, Dropout and Identity dropped, padding='same', f16, a pixel-shuffle RGB head) and tconv forward equals PyTorch; an unpadded network is refused naming its layers" \
-  "$py $top/tests/exporter_check.py $cli $work"
+  "$py $top/tests/weights/exporter_check.py $cli $work"
 if $py -c 'import onnx' 2>/dev/null; then
   step "ONNX import (weights/tconv_import.py): a torch.onnx.export of a BatchNorm + bicubic-residual network, DepthToSpace in TensorFlow's DCR and PyTorch's CRD order behind a zero Pad; tconv forward equals the original; an unsupported op is refused naming its node" \
-    "$py $top/tests/importer_check.py $cli $work"
+    "$py $top/tests/weights/importer_check.py $cli $work"
 else
   echo "# python3-onnx missing: the ONNX import was not checked"
 fi

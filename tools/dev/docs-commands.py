@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """The commands behind the explainer documents, run now.
 
-    tools/docs-commands.py check TCONV DOC...    # fail when a document's output differs
-    tools/docs-commands.py update TCONV DOC...   # rewrite the outputs (and the figures)
+    tools/dev/docs-commands.py check TCONV DOC...    # fail when a document's output differs
+    tools/dev/docs-commands.py update TCONV DOC...   # rewrite the outputs (and the figures)
 
 A document marks a command with `<!-- tconv: ARGS -->`; the fenced block after it is that
 command's output (stdout and stderr, as `tconv ARGS` prints them from the repository root
@@ -41,7 +41,7 @@ def blocks(lines):
 
 def main():
     mode, tconv, docs = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3:]
-    top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
     os.chdir(top)
     failed = 0
     with tempfile.TemporaryDirectory() as scratch:

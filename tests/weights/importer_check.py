@@ -1,7 +1,7 @@
-"""ONNX import checks run by tests/test-training.sh: graphs from torch.onnx.export and
+"""ONNX import checks run by tests/weights/test-training.sh: graphs from torch.onnx.export and
 from onnx.helper import, and `tconv forward` on the result equals the original.
 
-    /usr/bin/python3 tests/importer_check.py TCONV-CLI WORK-DIR
+    /usr/bin/python3 tests/weights/importer_check.py TCONV-CLI WORK-DIR
 """
 import os
 import subprocess
@@ -14,7 +14,7 @@ from onnx import helper, numpy_helper, TensorProto
 from torch import nn
 
 here = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(here, "..", "weights"))
+sys.path.insert(0, os.path.join(here, "..", "..", "weights"))
 sys.path.insert(0, here)
 import tconv_export  # noqa: E402
 import tconv_import  # noqa: E402
@@ -31,7 +31,7 @@ def forward(path, x):
 
 def check(name, onnx_path, x, want, tolerance=1e-5):
     out = os.path.join(work, name + ".safetensors")
-    subprocess.run([sys.executable, os.path.join(here, "..", "weights", "tconv_import.py"),
+    subprocess.run([sys.executable, os.path.join(here, "..", "..", "weights", "tconv_import.py"),
                     onnx_path, out], check=True)
     got = forward(out, x)
     diff = (got - want).abs().max().item()
@@ -100,7 +100,7 @@ graph = helper.make_graph([helper.make_node("Tanh", ["x"], ["y"], name="squash")
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, None, None])])
 path = os.path.join(work, "tanh.onnx")
 onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
-p = subprocess.run([sys.executable, os.path.join(here, "..", "weights", "tconv_import.py"), path,
+p = subprocess.run([sys.executable, os.path.join(here, "..", "..", "weights", "tconv_import.py"), path,
                     os.path.join(work, "tanh.safetensors")], capture_output=True, text=True)
 print("tanh:", p.stderr.strip())
 assert p.returncode != 0 and "node squash (Tanh) is not supported" in p.stderr, p.stderr
