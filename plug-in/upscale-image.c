@@ -10,7 +10,7 @@ typedef struct
 {
   GimpLayer  *layer;
   GeglBuffer *result; /* scale * size, in the layer's own format */
-} Job;
+} ComputedLayer;
 
 typedef struct
 {
@@ -113,7 +113,7 @@ tconv_upscale_image (GimpImage *image, const TconvSettings *s, TconvOutput outpu
                      GError **error)
 {
   g_autoptr (GPtrArray) layers = g_ptr_array_new ();
-  GArray     *jobs = g_array_new (FALSE, TRUE, sizeof (Job));
+  GArray     *computed = g_array_new (FALSE, TRUE, sizeof (ComputedLayer));
   GimpLayer **top = gimp_image_get_layers (image);
   TconvModel *model = NULL;
   Progress    progress = { 0 };
@@ -142,10 +142,10 @@ tconv_upscale_image (GimpImage *image, const TconvSettings *s, TconvOutput outpu
           if (!image_size (model, image, &out_w, &out_h, error))
             goto fail;
         }
-      Job job = { GIMP_LAYER (d), compute (model, d, s, &progress, error) };
-      if (job.result == NULL)
+      ComputedLayer one = { GIMP_LAYER (d), compute (model, d, s, &progress, error) };
+      if (one.result == NULL)
         goto fail;
-      g_array_append_val (jobs, job);
+      g_array_append_val (computed, one);
     }
   if (model == NULL) /* no layers: still validate the settings */
     {
@@ -166,24 +166,24 @@ tconv_upscale_image (GimpImage *image, const TconvSettings *s, TconvOutput outpu
       GimpLayer **dup_top = gimp_image_get_layers (target);
       collect_layers ((GimpItem **) dup_top, copies);
       g_free (dup_top);
-      for (guint i = 0; i < jobs->len && i < copies->len; i++)
-        g_array_index (jobs, Job, i).layer = copies->pdata[i];
+      for (guint i = 0; i < computed->len && i < copies->len; i++)
+        g_array_index (computed, ComputedLayer, i).layer = copies->pdata[i];
     }
   gimp_image_undo_group_start (target);
   gimp_context_push ();
   gimp_context_set_interpolation (GIMP_INTERPOLATION_CUBIC);
   gimp_image_scale (target, out_w, out_h);
-  for (guint i = 0; i < jobs->len; i++)
-    write_result (GIMP_DRAWABLE (g_array_index (jobs, Job, i).layer),
-                  g_array_index (jobs, Job, i).result);
+  for (guint i = 0; i < computed->len; i++)
+    write_result (GIMP_DRAWABLE (g_array_index (computed, ComputedLayer, i).layer),
+                  g_array_index (computed, ComputedLayer, i).result);
   gimp_context_pop ();
   gimp_image_undo_group_end (target);
   gimp_progress_update (1.0);
 
 fail:
-  for (guint i = 0; i < jobs->len; i++)
-    g_object_unref (g_array_index (jobs, Job, i).result);
-  g_array_free (jobs, TRUE);
+  for (guint i = 0; i < computed->len; i++)
+    g_object_unref (g_array_index (computed, ComputedLayer, i).result);
+  g_array_free (computed, TRUE);
   tconv_model_free (model);
   return target;
 }

@@ -86,11 +86,11 @@ typedef struct
   GMutex                 lock; /* callbacks, progress, first_error */
   double                 reported;
   GError                *first_error;
-} Job;
+} TiledRun;
 
 /* Output span owned by tile [t0, t1) of n tiles along an axis of `len` input pixels. */
 static void
-owned_span (const Job *job, int t0, int t1, int len, int out_len, int *o0, int *o1)
+owned_span (const TiledRun *job, int t0, int t1, int len, int out_len, int *o0, int *o1)
 {
   *o0 = t0 == 0 ? 0 : MIN (t0 * job->scale, out_len);
   *o1 = t1 >= len ? out_len : MIN (t1 * job->scale, out_len);
@@ -136,7 +136,7 @@ typedef struct
 
 /* FALSE when the tile owns no output (an odd fixed-kernel geometry can leave it none). */
 static gboolean
-tile_rect (const Job *job, int index, TileRect *r)
+tile_rect (const TiledRun *job, int index, TileRect *r)
 {
   const TconvImageInfo *info = job->info;
   const int x0 = (index % job->tiles_x) * job->tile, y0 = (index / job->tiles_x) * job->tile;
@@ -171,7 +171,7 @@ no_memory (GError **error)
 
 /* Reads the crop and splits it into the network's planes and the side planes. */
 static gboolean
-read_tile (Job *job, const TileRect *r, TconvTensor *net_in, TconvTensor *side_in,
+read_tile (TiledRun *job, const TileRect *r, TconvTensor *net_in, TconvTensor *side_in,
            GError **error)
 {
   const int        ch = job->info->channels;
@@ -195,7 +195,7 @@ read_tile (Job *job, const TileRect *r, TconvTensor *net_in, TconvTensor *side_i
  * full output row r + cy0*scale (see model-geometry.h); the span must lie inside the
  * crop's output, or the halo was too small. */
 static gboolean
-write_tile (Job *job, const TileRect *r, const TconvTensor *net_out, TconvTensor *side_in,
+write_tile (TiledRun *job, const TileRect *r, const TconvTensor *net_out, TconvTensor *side_in,
             GError **error)
 {
   const int   ch = job->info->channels;
@@ -227,7 +227,7 @@ write_tile (Job *job, const TileRect *r, const TconvTensor *net_out, TconvTensor
 }
 
 static gboolean
-process_tile (Job *job, int index, GError **error)
+process_tile (TiledRun *job, int index, GError **error)
 {
   const TconvModel *model = job->model;
   TileRect          r;
@@ -256,7 +256,7 @@ process_tile (Job *job, int index, GError **error)
 /* ---- scheduling -------------------------------------------------------------------- */
 
 static gboolean
-cancelled (const Job *job)
+cancelled (const TiledRun *job)
 {
   return job->options->cancel && g_atomic_int_get (job->options->cancel);
 }
@@ -264,7 +264,7 @@ cancelled (const Job *job)
 static gpointer
 worker (gpointer data)
 {
-  Job      *job = data;
+  TiledRun      *job = data;
   const int n_tiles = job->tiles_x * job->tiles_y;
 
   while (!g_atomic_int_get (&job->failed) && !cancelled (job))
@@ -310,7 +310,7 @@ tconv_engine_run (const TconvModel *model, const TconvImageInfo *info, TconvRead
                   const TconvRunOptions *options, GError **error)
 {
   static const TconvRunOptions defaults = { 0 };
-  Job                          job = { 0 };
+  TiledRun                          job = { 0 };
   int                          align;
 
   if (options == NULL)

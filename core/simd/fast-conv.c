@@ -5,19 +5,19 @@
 #include <string.h>
 
 #include "fast-conv.h"
-#include "fast-kernels.h"
+#include "micro-kernels.h"
 
 typedef struct
 {
   const char        *name;
-  const TconvKernel *kernels; /* TCONV_KERNELS_PER_ISA of them */
+  const TconvMicroKernel *micro_kernels; /* TCONV_MICRO_KERNELS_PER_ISA of them */
 } Isa;
 
 static const Isa ISAS[] = {
   { "reference", NULL },
-  { "portable", tconv_kernels_portable },
-  { "avx2", tconv_kernels_avx2 },
-  { "avx512", tconv_kernels_avx512 },
+  { "portable", tconv_micro_kernels_portable },
+  { "avx2", tconv_micro_kernels_avx2 },
+  { "avx512", tconv_micro_kernels_avx512 },
 };
 
 static const Isa *current;
@@ -78,11 +78,11 @@ padded_copy (const TconvTensor *in, int n, int top, int left, int ph, int pw,
              TconvPaddingMode mode)
 {
   gsize  plane = (gsize) ph * pw;
-  float *buf = tconv_block_alloc (plane * in->c + TCONV_KERNEL_SLACK);
+  float *buf = tconv_block_alloc (plane * in->c + TCONV_MICRO_KERNEL_SLACK);
 
   if (buf == NULL)
     return NULL;
-  memset (buf + plane * in->c, 0, TCONV_KERNEL_SLACK * sizeof (float));
+  memset (buf + plane * in->c, 0, TCONV_MICRO_KERNEL_SLACK * sizeof (float));
   for (int c = 0; c < in->c; c++)
     {
       const float *src = tconv_tensor_plane (in, n, c);
@@ -211,15 +211,15 @@ union_taps (const Channel *ch, int n, int span)
 /* The kernel for these channels: fewest FMAs counting the padding channels and, for a
  * transposed convolution's phases, the taps a block runs for some channels and not
  * others; weighed by how many FMAs a load feeds (one channel per block is load-bound). */
-static const TconvKernel *
-pick_kernel (const Isa *isa, const Channel *ch, int n, int span)
+static const TconvMicroKernel *
+pick_micro_kernel (const Isa *isa, const Channel *ch, int n, int span)
 {
-  const TconvKernel *best = NULL;
+  const TconvMicroKernel *best = NULL;
   double             best_cost = 0;
 
-  for (int i = 0; i < TCONV_KERNELS_PER_ISA; i++)
+  for (int i = 0; i < TCONV_MICRO_KERNELS_PER_ISA; i++)
     {
-      const TconvKernel *k = &isa->kernels[i];
+      const TconvMicroKernel *k = &isa->micro_kernels[i];
       double             fmas = 0;
       for (int b = 0; b < n; b += k->ocb)
         fmas += (double) MAX (1, union_taps (ch + b, MIN (k->ocb, n - b), span)) * k->ocb;
@@ -236,12 +236,12 @@ typedef struct
   int    ntaps, cob;
   int   *dy, *dx;
   float *w, *bias, *slope; /* w: [cin][ntaps][ocb], then ocb biases and ocb slopes */
-  int    plane[TCONV_KERNEL_MAX_OCB], ry[TCONV_KERNEL_MAX_OCB], rx[TCONV_KERNEL_MAX_OCB];
+  int    plane[TCONV_MICRO_KERNEL_MAX_OCB], ry[TCONV_MICRO_KERNEL_MAX_OCB], rx[TCONV_MICRO_KERNEL_MAX_OCB];
 } Block;
 
 struct _TconvPackedLayer
 {
-  const TconvKernel *k;
+  const TconvMicroKernel *k;
   int                n_blocks, ocb, cin, sy, sx;
   gboolean           transposed;
   /* the padded input: `top` rows and `left` columns before the input; after it, a
@@ -291,7 +291,7 @@ static TconvPackedLayer *
 packed_new (const Isa *isa, const Channel *ch, int n, const Weights *wt, int cin, int span)
 {
   TconvPackedLayer  *pl = g_new0 (TconvPackedLayer, 1);
-  const TconvKernel *k = pick_kernel (isa, ch, n, span);
+  const TconvMicroKernel *k = pick_micro_kernel (isa, ch, n, span);
 
   pl->k = k;
   pl->ocb = k->ocb;
@@ -325,7 +325,7 @@ tconv_pack_conv2d (const TconvTensor *w, const float *bias, const TconvConv2dPar
 {
   const Isa *k = isa ();
 
-  if (k->kernels == NULL || p->stride[0] != 1 || p->stride[1] != 1)
+  if (k->micro_kernels == NULL || p->stride[0] != 1 || p->stride[1] != 1)
     return NULL;
 
   const int ntaps = w->h * w->w, cog = w->n / p->groups;
@@ -397,7 +397,7 @@ tconv_pack_conv_transpose2d (const TconvTensor *w, const float *bias,
 {
   const Isa *k = isa ();
 
-  if (k->kernels == NULL)
+  if (k->micro_kernels == NULL)
     return NULL;
 
   const int sy = p->stride[0], sx = p->stride[1], cig = w->n / p->groups, cog = w->c;
@@ -444,7 +444,7 @@ tconv_pack_conv_transpose2d (const TconvTensor *w, const float *bias,
 struct _TconvRowPass
 {
   const TconvPackedLayer *pl;
-  TconvKernelArgs        *args;      /* [n_blocks] */
+  TconvMicroKernelArgs        *args;      /* [n_blocks] */
   int                    *offs;      /* every block's linear tap offsets */
   gsize                  *out_off;   /* [n_blocks][ocb] channel offsets from the output base */
   gsize                  *out_phase; /* [n_blocks][ocb] offset within the channel's plane */
@@ -475,7 +475,7 @@ pass_input (const TconvPackedLayer *pl, int in_h, int in_w, int out_h, int out_w
 static void
 pass_chunks (TconvRowPass *pass, int max_width)
 {
-  const TconvKernel *k = pass->pl->k;
+  const TconvMicroKernel *k = pass->pl->k;
   const int          cin = pass->pl->cin;
   int row_span = pass->input.row_hi - pass->input.row_lo + 1;
   int per_channel = row_span * (pass->input.pw + k->lanes_per_step) * (int) sizeof (float);
@@ -496,7 +496,7 @@ tconv_row_pass_new (const TconvPackedLayer *pl, int in_h, int in_w, int out_h, i
 
   pass->pl = pl;
   pass->input = pass_input (pl, in_h, in_w, out_h, out_w);
-  pass->args = g_new0 (TconvKernelArgs, pl->n_blocks);
+  pass->args = g_new0 (TconvMicroKernelArgs, pl->n_blocks);
   pass->out_off = g_new0 (gsize, (gsize) pl->n_blocks * ocb);
   pass->out_phase = g_new0 (gsize, (gsize) pl->n_blocks * ocb);
   pass->out_rows = g_new0 (int, (gsize) pl->n_blocks * ocb);
@@ -507,12 +507,12 @@ tconv_row_pass_new (const TconvPackedLayer *pl, int in_h, int in_w, int out_h, i
   for (int b = 0, o = 0; b < pl->n_blocks; b++)
     {
       const Block     *blk = &pl->blocks[b];
-      TconvKernelArgs *a = &pass->args[b];
+      TconvMicroKernelArgs *a = &pass->args[b];
       int             *off = pass->offs + o;
       for (int t = 0; t < blk->ntaps; t++)
         off[t] = blk->dy[t] * pass->input.pw + blk->dx[t];
       o += blk->ntaps;
-      *a = (TconvKernelArgs) { .pw = pass->input.pw, .off = off, .ntaps = blk->ntaps,
+      *a = (TconvMicroKernelArgs) { .pw = pass->input.pw, .off = off, .ntaps = blk->ntaps,
                                .w = blk->w, .bias = blk->bias, .slope = blk->slope,
                                .cob = blk->cob, .nrows = 1, .out_row = (gsize) sy * out_w,
                                .out_step = sx };
@@ -579,7 +579,7 @@ tconv_row_pass_run (const TconvRowPass *pass, const float *window, const int *ro
 
   for (int b = 0; b < pl->n_blocks; b++)
     {
-      TconvKernelArgs a = pass->args[b];
+      TconvMicroKernelArgs a = pass->args[b];
       gboolean        wanted = FALSE;
       if (row_offsets)
         {
@@ -663,7 +663,7 @@ tconv_fast_conv2d (const TconvTensor *in, const TconvTensor *w, const float *bia
                    const TconvConv2dParams *p, const float *slopes, int n_slopes,
                    TconvTensor *out)
 {
-  if (isa ()->kernels == NULL || p->stride[0] != 1 || p->stride[1] != 1)
+  if (isa ()->micro_kernels == NULL || p->stride[0] != 1 || p->stride[1] != 1)
     return FALSE;
   TconvPackedLayer **packed = g_new0 (TconvPackedLayer *, p->groups);
   for (int g = 0; g < p->groups; g++)
@@ -675,7 +675,7 @@ gboolean
 tconv_fast_conv_transpose2d (const TconvTensor *in, const TconvTensor *w, const float *bias,
                              const TconvConvTranspose2dParams *p, TconvTensor *out)
 {
-  if (isa ()->kernels == NULL)
+  if (isa ()->micro_kernels == NULL)
     return FALSE;
   TconvPackedLayer **packed = g_new0 (TconvPackedLayer *, p->groups);
   for (int g = 0; g < p->groups; g++)
@@ -688,7 +688,7 @@ gboolean
 tconv_fold_resize_conv2d (int s, const TconvTensor *w, const TconvConv2dParams *p,
                           TconvTensor *folded, TconvConvTranspose2dParams *t)
 {
-  if (isa ()->kernels == NULL || s < 2 || p->groups != 1 || p->padding_mode != TCONV_PAD_ZEROS
+  if (isa ()->micro_kernels == NULL || s < 2 || p->groups != 1 || p->padding_mode != TCONV_PAD_ZEROS
       || p->stride[0] != 1 || p->stride[1] != 1 || p->dilation[0] != 1 || p->dilation[1] != 1
       || p->padding[0] > w->h - 1 || p->padding[1] > w->w - 1)
     return FALSE;

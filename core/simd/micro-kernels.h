@@ -6,11 +6,11 @@
 /* Floats the kernels may read past the last tap of the last row they compute: they
  * read whole vector groups.  Padded inputs get this much slack; tensors have
  * TCONV_TENSOR_SLACK, which is at least as large. */
-#define TCONV_KERNEL_SLACK 128
-G_STATIC_ASSERT (TCONV_TENSOR_SLACK >= TCONV_KERNEL_SLACK);
+#define TCONV_MICRO_KERNEL_SLACK 128
+G_STATIC_ASSERT (TCONV_TENSOR_SLACK >= TCONV_MICRO_KERNEL_SLACK);
 
 /* Most output channels one kernel call computes together. */
-#define TCONV_KERNEL_MAX_OCB 12
+#define TCONV_MICRO_KERNEL_MAX_OCB 12
 
 /* One block of up to `ocb` output channels over some rows:
  *   out[j][r][x] = bias[j] + sum_ci sum_t w[ci][t][j] * in[ci*plane + r*pw + x + off[t]]
@@ -28,8 +28,8 @@ typedef struct
   const float *bias;        /* ocb values */
   const float *slope;       /* fused PReLU: ocb negative slopes, or NULL */
   int          cob;         /* channels of the block actually stored (1..ocb) */
-  float       *out[TCONV_KERNEL_MAX_OCB]; /* each channel's first output pixel */
-  int          rows[TCONV_KERNEL_MAX_OCB], cols[TCONV_KERNEL_MAX_OCB]; /* each channel's extent */
+  float       *out[TCONV_MICRO_KERNEL_MAX_OCB]; /* each channel's first output pixel */
+  int          rows[TCONV_MICRO_KERNEL_MAX_OCB], cols[TCONV_MICRO_KERNEL_MAX_OCB]; /* each channel's extent */
   int          row0, nrows; /* rows computed by this call */
   int          width;       /* columns computed (the widest channel's) */
   gsize        out_row;     /* between output rows of a channel */
@@ -40,20 +40,20 @@ typedef struct
   float       *partial;
   int          pstride;
   gboolean     first, last;
-} TconvKernelArgs;
+} TconvMicroKernelArgs;
 
-typedef void (*TconvKernelFunc) (const TconvKernelArgs *args);
+typedef void (*TconvMicroKernelFunc) (const TconvMicroKernelArgs *args);
 
 /* A kernel and its register blocking: ocb channels x vectors of `lanes` floats. */
 typedef struct
 {
-  TconvKernelFunc run;
+  TconvMicroKernelFunc run;
   int             ocb, lanes_per_step;
-} TconvKernel;
+} TconvMicroKernel;
 
-#define TCONV_KERNELS_PER_ISA 4
-#define TCONV_DECLARE_KERNELS(isa) extern const TconvKernel tconv_kernels_##isa[TCONV_KERNELS_PER_ISA];
+#define TCONV_MICRO_KERNELS_PER_ISA 4
+#define TCONV_DECLARE_MICRO_KERNELS(isa) extern const TconvMicroKernel tconv_micro_kernels_##isa[TCONV_MICRO_KERNELS_PER_ISA];
 
-TCONV_DECLARE_KERNELS (portable)
-TCONV_DECLARE_KERNELS (avx2)
-TCONV_DECLARE_KERNELS (avx512)
+TCONV_DECLARE_MICRO_KERNELS (portable)
+TCONV_DECLARE_MICRO_KERNELS (avx2)
+TCONV_DECLARE_MICRO_KERNELS (avx512)

@@ -9,7 +9,7 @@
  * broadcast weight feeds NV, so the FMA units, not the loads, set the pace. */
 #include <string.h>
 
-#include "fast-kernels.h"
+#include "micro-kernels.h"
 
 #if defined(__AVX512F__)
 #define VL 16
@@ -57,7 +57,7 @@ store (float *dst, vf v, int n, int step)
 
 /* Channel j's row r, columns x.. of NV vectors, clipped to its extent. */
 static inline void
-store_row (const TconvKernelArgs *a, int j, int r, int x, const vf *v, int nv)
+store_row (const TconvMicroKernelArgs *a, int j, int r, int x, const vf *v, int nv)
 {
   if (r >= a->rows[j])
     return;
@@ -70,13 +70,13 @@ store_row (const TconvKernelArgs *a, int j, int r, int x, const vf *v, int nv)
 
 /* The start of channel j's sums: the bias, or the previous chunk's partial sums. */
 static inline vf
-acc_init (const TconvKernelArgs *a, int j, int x)
+acc_init (const TconvMicroKernelArgs *a, int j, int x)
 {
   return a->first ? (vf) {} + a->bias[j] : load (a->partial + (gsize) j * a->pstride + x);
 }
 
 static inline void
-acc_done (const TconvKernelArgs *a, int j, int r, int x, vf *v, int nv)
+acc_done (const TconvMicroKernelArgs *a, int j, int r, int x, vf *v, int nv)
 {
   if (a->last)
     store_row (a, j, r, x, v, nv);
@@ -116,7 +116,7 @@ acc_done (const TconvKernelArgs *a, int j, int r, int x, vf *v, int nv)
  * at a time (too few accumulators to hide the FMA latency). */
 #define DEFINE_KERNEL(OCB, NV)                                                             \
   G_STATIC_ASSERT (NV <= 6); /* the tail below has one case per vector count */            \
-  static void kernel_##OCB##x##NV (const TconvKernelArgs *a)                               \
+  static void kernel_##OCB##x##NV (const TconvMicroKernelArgs *a)                               \
   {                                                                                        \
     for (int r = a->row0; r < a->row0 + a->nrows; r++)                                     \
       {                                                                                    \
@@ -142,7 +142,7 @@ acc_done (const TconvKernelArgs *a, int j, int r, int x, vf *v, int nv)
 /* One output channel (a network's last layer): four vectors, with the input channels
  * split over two accumulator sets so that eight FMAs are in flight. */
 static void
-kernel_1x4 (const TconvKernelArgs *a)
+kernel_1x4 (const TconvMicroKernelArgs *a)
 {
   for (int r = a->row0; r < a->row0 + a->nrows; r++)
     for (int x = 0; x < a->width; x += 4 * VL)
@@ -182,7 +182,7 @@ kernel_1x4 (const TconvKernelArgs *a)
 DEFINE_KERNEL (12, 2)
 DEFINE_KERNEL (8, 3)
 DEFINE_KERNEL (4, 6)
-const TconvKernel NAME (tconv_kernels)[TCONV_KERNELS_PER_ISA] = {
+const TconvMicroKernel NAME (tconv_micro_kernels)[TCONV_MICRO_KERNELS_PER_ISA] = {
   { kernel_12x2, 12, 2 * VL }, { kernel_8x3, 8, 3 * VL }, { kernel_4x6, 4, 6 * VL },
   { kernel_1x4, 1, 4 * VL },
 };
@@ -190,7 +190,7 @@ const TconvKernel NAME (tconv_kernels)[TCONV_KERNELS_PER_ISA] = {
 DEFINE_KERNEL (6, 2)
 DEFINE_KERNEL (4, 3)
 DEFINE_KERNEL (2, 5)
-const TconvKernel NAME (tconv_kernels)[TCONV_KERNELS_PER_ISA] = {
+const TconvMicroKernel NAME (tconv_micro_kernels)[TCONV_MICRO_KERNELS_PER_ISA] = {
   { kernel_6x2, 6, 2 * VL }, { kernel_4x3, 4, 3 * VL }, { kernel_2x5, 2, 5 * VL },
   { kernel_1x4, 1, 4 * VL },
 };
