@@ -302,7 +302,7 @@ parse_args (int argc, char **argv, Args *a, GError **error)
       return FALSE;
     }
   if (!a->interp)
-    a->interp = g_strdup ("bilinear");
+    a->interp = g_strdup (tconv_kernel_shape_name (TCONV_KERNEL_TENT)); /* bilinear */
   return TRUE;
 }
 
