@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "image-io.h"
+#include "png-pipeline.h"
 #include "png-save.h"
 #include "tconv-error.h"
 
@@ -20,6 +21,29 @@ void
 tconv_image_set_max_pixels (gint64 limit)
 {
   max_pixels = limit;
+}
+
+static gboolean started;
+
+void
+tconv_gegl_start (void)
+{
+  static gsize once = 0;
+  if (g_once_init_enter (&once))
+    {
+      gegl_init (NULL, NULL);
+      /* tiles of the images being read and written stay in memory */
+      g_object_set (gegl_config (), "tile-cache-size", (guint64) 256 << 20, NULL);
+      g_once_init_leave (&once, 1);
+      started = TRUE;
+    }
+}
+
+void
+tconv_gegl_stop (void)
+{
+  if (started)
+    gegl_exit ();
 }
 
 static gboolean
@@ -41,12 +65,24 @@ check_readable (const char *path, GError **error)
 gboolean
 tconv_image_probe (const char *path, int *width, int *height, GError **error)
 {
+  GeglRectangle r = { 0 };
+  int           channels;
+
   if (!check_readable (path, error))
     return FALSE;
-  GeglNode     *graph = gegl_node_new ();
-  GeglNode     *load = gegl_node_new_child (graph, "operation", "gegl:load", "path", path, NULL);
-  GeglRectangle r = gegl_node_get_bounding_box (load); /* the loaders read only the header */
-  g_object_unref (graph);
+  if (tconv_is_png_file (path)) /* libpng reads the header without GEGL */
+    {
+      if (!tconv_png_header (path, &r.width, &r.height, &channels, error))
+        return FALSE;
+    }
+  else
+    {
+      tconv_gegl_start ();
+      GeglNode *graph = gegl_node_new ();
+      GeglNode *load = gegl_node_new_child (graph, "operation", "gegl:load", "path", path, NULL);
+      r = gegl_node_get_bounding_box (load); /* the loaders read only the header */
+      g_object_unref (graph);
+    }
   *width = r.width, *height = r.height;
   if (r.width < 1 || r.height < 1)
     {
@@ -69,6 +105,7 @@ gboolean
 tconv_image_load (const char *path, TconvImage *image, GError **error)
 {
   int w, h;
+  tconv_gegl_start ();
   memset (image, 0, sizeof *image);
   if (!tconv_image_probe (path, &w, &h, error))
     return FALSE;
@@ -175,43 +212,41 @@ write_temporary (GeglBuffer *buffer, const TconvSaveOptions *o, const char *ext,
   return TRUE;
 }
 
-gboolean
-tconv_image_save_with (GeglBuffer *buffer, const TconvSaveOptions *o, const char *path,
-                       GError **error)
+int
+tconv_output_temporary (const char *path, char **tmp, GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
   const char      *dot = strrchr (base, '.');
-  g_autofree char *ext = g_ascii_strdown (dot ? dot : "", -1);
-  g_autofree char *tmp = NULL;
-  int              fd;
 
+  *tmp = NULL;
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: folder %s does not exist", path,
                    dir);
-      return FALSE;
+      return -1;
     }
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s is a folder", path);
-      return FALSE;
+      return -1;
     }
   /* The temporary keeps the extension: GEGL picks the file format from it. */
-  tmp = g_strdup_printf ("%s/.%.*s.tconv-XXXXXX%s", dir, (int) (dot ? (gsize) (dot - base) : strlen (base)),
-                         base, dot ? dot : "");
-  fd = g_mkstemp_full (tmp, O_WRONLY, 0644);
+  *tmp = g_strdup_printf ("%s/.%.*s.tconv-XXXXXX%s", dir,
+                          (int) (dot ? (gsize) (dot - base) : strlen (base)), base, dot ? dot : "");
+  int fd = g_mkstemp_full (*tmp, O_WRONLY, 0644);
   if (fd < 0)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: cannot write in %s: %s", path, dir,
                    g_strerror (errno));
-      return FALSE;
+      g_clear_pointer (tmp, g_free);
     }
-  if (!write_temporary (buffer, o, ext, fd, tmp, path, error))
-    {
-      g_unlink (tmp);
-      return FALSE;
-    }
+  return fd;
+}
+
+gboolean
+tconv_output_commit (const char *tmp, const char *path, GError **error)
+{
   if (g_rename (tmp, path) != 0)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: %s", path, g_strerror (errno));
@@ -219,4 +254,24 @@ tconv_image_save_with (GeglBuffer *buffer, const TconvSaveOptions *o, const char
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+tconv_image_save_with (GeglBuffer *buffer, const TconvSaveOptions *o, const char *path,
+                       GError **error)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  const char      *dot = strrchr (base, '.');
+  g_autofree char *ext = g_ascii_strdown (dot ? dot : "", -1);
+  g_autofree char *tmp = NULL;
+  int              fd = tconv_output_temporary (path, &tmp, error);
+
+  if (fd < 0)
+    return FALSE;
+  if (!write_temporary (buffer, o, ext, fd, tmp, path, error))
+    {
+      g_unlink (tmp);
+      return FALSE;
+    }
+  return tconv_output_commit (tmp, path, error);
 }

@@ -18,6 +18,11 @@ typedef struct
 #define TCONV_DEFAULT_MAX_PIXELS ((gint64) 400 * 1000 * 1000)
 void     tconv_image_set_max_pixels (gint64 max_pixels);
 
+/* GEGL, initialised on first use (thread-safe): PNG to PNG never needs it, and its start
+ * costs a third of a second and babl's ~360 MB of tables. */
+void     tconv_gegl_start (void);
+void     tconv_gegl_stop (void); /* at exit, when started */
+
 /* The size a file declares, read from its header only. */
 gboolean tconv_image_probe (const char *path, int *width, int *height, GError **error);
 gboolean tconv_image_load  (const char *path, TconvImage *image, GError **error);
@@ -39,6 +44,11 @@ typedef struct
   guint32 x_ppm, y_ppm; /* PNG resolution to declare, pixels per metre; 0 = none */
   GBytes *icc;          /* PNG: a profile to embed as it is (the input's); NULL = the space's */
 } TconvSaveOptions;
+
+/* A temporary file beside `path` (its descriptor, -1 with an error), and its rename over
+ * `path` once complete (removed on failure): how every output is written. */
+int      tconv_output_temporary (const char *path, char **tmp, GError **error);
+gboolean tconv_output_commit (const char *tmp, const char *path, GError **error);
 
 /* The same with options.  PNG is written by libpng (cli/png-save.c), keeping the colour
  * profile of the buffer's space; other formats by GEGL. */

@@ -11,6 +11,7 @@
 #include "execute.h"
 #include "model-geometry.h"
 #include "image-io.h"
+#include "png-pipeline.h"
 #include "png-save.h"
 #include "jpeg-degrade.h"
 #include "imresize.h"
@@ -187,6 +188,28 @@ model_for_channels (Upscaler *u, int channels, GError **error)
   return m;
 }
 
+/* PNG to PNG without GEGL (png-pipeline.h); the model is chosen once the header is read. */
+static gboolean
+upscale_png (Upscaler *u, const char *in, const char *out, int threads, GError **error)
+{
+  int w, h, ow, oh, channels;
+  if (!tconv_png_header (in, &w, &h, &channels, error))
+    return FALSE;
+  g_autoptr (TconvModel) model = model_for_channels (u, channels, error);
+  if (model == NULL)
+    return FALSE;
+  TconvRunOptions  options = run_options (u->flags);
+  TconvPngPipeline p = { u->png_level };
+  options.threads = threads ? threads : options.threads;
+  if (u->batch)
+    options.progress = NULL;
+  if (!tconv_png_pipeline_run (model, in, out, &p, &options, &w, &h, &ow, &oh, error))
+    return FALSE;
+  if (!u->flags->quiet && !u->batch)
+    fprintf (stderr, "%s: %dx%d -> %dx%d with %s\n", out, w, h, ow, oh, model->name);
+  return TRUE;
+}
+
 /* IN -> OUT, the whole image or nothing (tconv_image_save writes a temporary first). */
 static gboolean
 upscale_file (gpointer data, const char *in, const char *out, int threads, int quality,
@@ -197,6 +220,8 @@ upscale_file (gpointer data, const char *in, const char *out, int threads, int q
   int        ow, oh;
   gsize      n;
 
+  if (tconv_is_png_file (in) && g_str_has_suffix (out, ".png"))
+    return upscale_png (u, in, out, threads, error);
   if (!tconv_image_load (in, &image, error))
     return FALSE;
   g_autoptr (TconvModel) model = model_for_channels (u, image.channels, error);
@@ -706,17 +731,16 @@ typedef struct
   const char *name;
   gboolean (*run) (int argc, char **argv, GError **error);
   const char *summary;
-  gboolean    images; /* reads or writes image files: needs GEGL (and babl's ~360 MB of tables) */
 } Command;
 
 static const Command COMMANDS[] = {
-  { "upscale", cmd_upscale, "IN OUT [options]        upscale an image", TRUE },
-  { "forward", cmd_forward, "MODEL IN OUT            run the raw graph on a tensor file", FALSE },
-  { "info", cmd_info, "MODEL                      describe a model", FALSE },
-  { "models", cmd_models, "                         list installed models", FALSE },
-  { "eval", cmd_eval, "--model M --scale S DIR... PSNR/SSIM, SRCNN or JPEG protocol", TRUE },
-  { "artifacts", cmd_artifacts, "[--model M | kernel flags] checkerboard index", FALSE },
-  { "explain", tconv_cmd_explain, "[--stride --kernel --padding ...] what the layer does", FALSE },
+  { "upscale", cmd_upscale, "IN OUT [options]        upscale an image" },
+  { "forward", cmd_forward, "MODEL IN OUT            run the raw graph on a tensor file" },
+  { "info", cmd_info, "MODEL                      describe a model" },
+  { "models", cmd_models, "                         list installed models" },
+  { "eval", cmd_eval, "--model M --scale S DIR... PSNR/SSIM, SRCNN or JPEG protocol" },
+  { "artifacts", cmd_artifacts, "[--model M | kernel flags] checkerboard index" },
+  { "explain", tconv_cmd_explain, "[--stride --kernel --padding ...] what the layer does" },
 };
 
 /* GEGL's loaders warn on stderr about files they cannot read; tconv reports those
@@ -747,18 +771,11 @@ main (int argc, char **argv)
     }
   if (!g_getenv ("TCONV_VERBOSE"))
     g_log_set_default_handler (quiet_log, NULL);
-  if (cmd->images)
-    {
-      gegl_init (NULL, NULL);
-      /* Keep big images in bounded memory: GEGL swaps tiles beyond this cache to disk. */
-      g_object_set (gegl_config (), "tile-cache-size", (guint64) 256 << 20, NULL);
-    }
   g_autofree char *prgname = g_strdup_printf ("tconv %s", cmd->name);
   g_set_prgname (prgname);
   gboolean ok = cmd->run (argc - 1, argv + 1, &error);
   tconv_block_cache_clear (); /* the engine keeps tile buffers for a next run; none comes */
-  if (cmd->images)
-    gegl_exit ();
+  tconv_gegl_stop ();
   if (!ok)
     {
       fprintf (stderr, "tconv %s: %s\n", cmd->name, error ? error->message : "failed");
