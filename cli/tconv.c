@@ -317,10 +317,7 @@ cmd_forward (int argc, char **argv, GError **error)
 {
   g_autoptr (GOptionContext) ctx = g_option_context_new (
     "MODEL IN.safetensors OUT.safetensors - run the raw graph on tensor \"input\"");
-  int          threads = 0;
-  GOptionEntry entries[] = { { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
-                               "Worker threads; 0 = all cores", "N" },
-                             { NULL } };
+  GOptionEntry entries[] = { { NULL } }; /* the raw graph runs on one thread, untiled */
   g_autoptr (TconvModel) model = NULL;
   g_autoptr (TconvSafetensors) st = NULL;
   g_autofree char *path = NULL;
