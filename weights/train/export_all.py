@@ -36,8 +36,12 @@ SHIPPED = {
     "photo-x3": ("fsrcnn-photo-x3", "transposed", 3, 9, "bicubic"),
     "photo-x4": ("fsrcnn-photo-x4", "transposed", 4, 9, "bicubic"),
     "photo-rc-x2": ("fsrcnn-rc-photo-x2", "resize-conv", 2, 9, "keys"),
-    # SESR-M5's recipe on a transposed head, from scratch (sixth session)
+    # SESR-M5's recipe on a transposed head: x2 from scratch, x3 and x4 fine-tuned from it,
+    # the resize+conv twin a new head on the x2 trunk (sixth session)
     "sesr-x2": ("sesr-x2", "sesr", 2, 10, "bicubic"),
+    "sesr-x3": ("sesr-x3", "sesr", 3, 15, "bicubic"),
+    "sesr-x4": ("sesr-x4", "sesr", 4, 20, "bicubic"),
+    "sesr-rc-x2": ("sesr-rc-x2", "sesr-rc", 2, 9, "keys"),
 }
 CLEAN_DATA = ("T91 + BSD200 (random 24px or 32px LR crops, flips, rotations, 0.6/0.8 downscaled "
               "copies); LR by MATLAB-compatible bicubic")
@@ -70,8 +74,9 @@ def main():
         photo = run.startswith("photo")
         jpeg = {s: {f"q{q}": round(evaluate(model, scale, os.path.join(DATASETS, "test", s), q), 3)
                     for q in (75, 90)} for s in ("Set5", "Set14")}
+        sesr = kind.startswith("sesr")
         trunk = ("SESR-M5 (16 channels, five 3x3 layers; trained as collapsible linear blocks)"
-                 if kind == "sesr" else "FSRCNN(56,12,4)")
+                 if sesr else "FSRCNN(56,12,4)")
         description = (("For JPEG photos: " if photo else "")
                        + f"{trunk} with {RESIDUAL_TEXT[residual]}; "
                        + (f"{kernel}x{kernel} transposed convolution, stride {scale}"
@@ -80,7 +85,7 @@ def main():
                           "(Odena et al. 2016)"))
         tconv_export.export(
             model, os.path.join(out_dir, name + ".safetensors"), name=name, scale=scale,
-            mode="transposed" if kind == "sesr" else kind, color="y", description=description,
+            mode={"sesr": "transposed", "sesr-rc": "resize-conv"}.get(kind, kind), color="y", description=description,
             training_data=PHOTO_DATA if photo else CLEAN_DATA,
             degradation="jpeg" if photo else "bicubic",
             pytorch_psnr_y=psnr, pytorch_psnr_y_jpeg=jpeg, parameters=models.deployed_param_count(model))

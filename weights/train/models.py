@@ -157,9 +157,9 @@ def transposed_head(scale, kernel, channels=D):
     return [head]
 
 
-def resize_conv_head(scale, kernel, interp="nearest"):
+def resize_conv_head(scale, kernel, interp="nearest", channels=D):
     """Odena et al.'s remedy: resize by `scale`, then a same-size Conv2d."""
-    conv = nn.Conv2d(D, 1, kernel, padding=kernel // 2)
+    conv = nn.Conv2d(channels, 1, kernel, padding=kernel // 2)
     nn.init.normal_(conv.weight, std=0.001)
     nn.init.zeros_(conv.bias)
     if interp == "nearest":
@@ -168,12 +168,14 @@ def resize_conv_head(scale, kernel, interp="nearest"):
 
 
 def build(kind, scale, kernel, residual="bicubic"):
-    """kind: "transposed" / "resize-conv" (FSRCNN's trunk) or "sesr" (SESR-M5's trunk and a
-    transposed head: kernel 5*scale is SESR's 5x5 conv to scale^2 channels + pixel shuffle).
+    """kind: "transposed" / "resize-conv" (FSRCNN's trunk) or "sesr" / "sesr-rc" (SESR-M5's
+    trunk; kernel 5*scale is SESR's 5x5 conv to scale^2 channels + pixel shuffle).
     residual: "bicubic" (PyTorch's, a = -0.75), "keys" (a = -0.5, reproduces ramps) or
     None (plain FSRCNN)."""
     if kind == "sesr":
         body = nn.Sequential(*sesr_trunk(), *transposed_head(scale, kernel, SESR_F))
+    elif kind == "sesr-rc":  # nearest x s then k x k: folds to a (k+s-1)^2 transposed head
+        body = nn.Sequential(*sesr_trunk(), *resize_conv_head(scale, kernel, channels=SESR_F))
     else:
         head = transposed_head(scale, kernel) if kind == "transposed" else resize_conv_head(scale, kernel)
         body = nn.Sequential(*trunk(), *head)

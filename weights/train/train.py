@@ -130,7 +130,7 @@ def load_model_file(model, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--kind", choices=["transposed", "resize-conv", "sesr"], default="transposed")
+    ap.add_argument("--kind", choices=["transposed", "resize-conv", "sesr", "sesr-rc"], default="transposed")
     ap.add_argument("--scale", type=int, default=2)
     ap.add_argument("--kernel", type=int, default=9)
     ap.add_argument("--residual", choices=["bicubic", "keys", "none"], default="bicubic",
