@@ -19,4 +19,13 @@ typedef enum
 
 GQuark tconv_error_quark (void);
 
+/* Sets *error (TCONV_ERROR, `code`, a printf message) and returns `value` from the caller. */
+#define TCONV_FAIL(error, code, value, ...)                                                 \
+  do                                                                                        \
+    {                                                                                       \
+      g_set_error (error, TCONV_ERROR, code, __VA_ARGS__);                                  \
+      return value;                                                                         \
+    }                                                                                       \
+  while (0)
+
 G_END_DECLS

@@ -275,13 +275,7 @@ parse_layer (Ctx *ctx, JsonNode *node, TconvLayer *l, int channels, GError **err
   return TRUE;
 }
 
-#define MODEL_FAIL(...)                                                                      \
-  do                                                                                         \
-    {                                                                                        \
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, __VA_ARGS__);                      \
-      return NULL;                                                                           \
-    }                                                                                        \
-  while (0)
+#define MODEL_FAIL(...) TCONV_FAIL (error, TCONV_ERROR_MODEL, NULL, __VA_ARGS__)
 
 /* "value_range": [black, white] of the network's input and output, e.g. [0, 255] for a
  * network trained on 8-bit values; the engine converts to and from it. */
@@ -314,13 +308,7 @@ parse_value_range (JsonObject *graph, TconvModel *model, const char *what, GErro
   return FALSE;
 }
 
-#define FACT_FAIL(...)                                                                       \
-  do                                                                                         \
-    {                                                                                        \
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, __VA_ARGS__);                      \
-      return FALSE;                                                                          \
-    }                                                                                        \
-  while (0)
+#define FACT_FAIL(...) TCONV_FAIL (error, TCONV_ERROR_MODEL, FALSE, __VA_ARGS__)
 
 /* The graph object of the file's "tconv" metadata, parsed into `parser`. */
 static JsonObject *

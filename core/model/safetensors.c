@@ -220,13 +220,7 @@ read_tensor (const char *what, Span *s, const guint8 *data, GError **error)
   return TRUE;
 }
 
-#define REFUSE(...)                                                                          \
-  do                                                                                         \
-    {                                                                                        \
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, __VA_ARGS__);                      \
-      return FALSE;                                                                          \
-    }                                                                                        \
-  while (0)
+#define REFUSE(...) TCONV_FAIL (error, TCONV_ERROR_MODEL, FALSE, __VA_ARGS__)
 
 /* The header's JSON object (*root), parsed into `parser`; *header_len is its length. */
 static gboolean

@@ -59,3 +59,22 @@ t $photo --kind transposed --scale 2 --iters 6000 --init-file "$models/fsrcnn-x2
 t $photo --kind transposed --scale 3 --iters 4000 --init-file "$models/fsrcnn-x3.safetensors" --out "$runs/photo-x3"
 t $photo --kind transposed --scale 4 --iters 4000 --init-file "$models/fsrcnn-x4.safetensors" --out "$runs/photo-x4"
 t $photo --kind resize-conv --residual keys --scale 2 --iters 4000 --init-file "$models/fsrcnn-rc-x2.safetensors" --out "$runs/photo-rc-x2"
+
+# SESR-M5's recipe on a transposed head (sixth session, one thread each): five 3x3
+# collapsible linear blocks of 16 channels trained expanded to 256 and computed collapsed,
+# a 10x10 stride-2 head (= SESR's 5x5 conv to 4 channels + pixel shuffle).  x2 from scratch,
+# planned for 100000 steps, then (at 51000, for lack of time) resumed on a 70000-step
+# schedule; x4 started from its 31000th step, x3 from its 43000th (the session's snapshots).
+ss="--kind sesr --batch 32 --head-lr-scale 1 --threads 1"
+t $ss --scale 2 --kernel 10 --lr-patch 32 --lr 5e-4 --min-lr 1e-6 --ckpt-every 1000 --iters 100000 --stop-at 31000 --out "$runs/sesr-x2"
+snapshot sesr-x2 sesr-x2-31k
+t $ss --scale 2 --kernel 10 --lr-patch 32 --lr 5e-4 --min-lr 1e-6 --ckpt-every 1000 --iters 100000 --stop-at 43000 --out "$runs/sesr-x2"
+snapshot sesr-x2 sesr-x2-43k
+t $ss --scale 2 --kernel 10 --lr-patch 32 --lr 5e-4 --min-lr 1e-6 --ckpt-every 1000 --iters 100000 --stop-at 51000 --out "$runs/sesr-x2"
+t $ss --scale 2 --kernel 10 --lr-patch 32 --lr 5e-4 --min-lr 1e-6 --ckpt-every 1000 --iters 70000 --out "$runs/sesr-x2"
+sft="--lr-patch 24 --lr 4e-4 --min-lr 2e-6 --ckpt-every 500 --iters 15000"
+t $ss --scale 4 --kernel 20 $sft --init "$runs/sesr-x2-31k" --out "$runs/sesr-x4"
+t $ss --scale 3 --kernel 15 $sft --init "$runs/sesr-x2-43k" --out "$runs/sesr-x3"
+# the resize+conv twin: nearest x2 then 9x9 (folds to a 10x10 transposed head), new on the
+# final x2 trunk, with the ramp-exact residual like the FSRCNN twins
+t --kind sesr-rc --scale 2 --kernel 9 --residual keys --batch 32 --lr-patch 32 --lr 3e-4 --min-lr 1e-6 --head-lr-scale 1 --threads 1 --ckpt-every 500 --iters 4000 --init "$runs/sesr-x2" --out "$runs/sesr-rc-x2"
