@@ -2,7 +2,9 @@
 # The shipped models hold their numbers, measured by tconv itself on tests/data/Set5 (the
 # SRCNN protocol of `tconv eval`, and its JPEG variant `tconv eval --jpeg Q`):
 #   - fsrcnn-x2/x3/x4 reach the required Set5 PSNR (36.90 / 33.05 / 30.60 dB), and every
-#     other clean model is within 0.15 dB of it;
+#     other clean model is within 0.15 dB of it; sesr-x2/x3/x4 reach today's tiny-network
+#     level at FSRCNN's cost (37.25 / 33.25 / 30.90 dB), and the default model of each
+#     scale is the best clean one;
 #   - each photo model (trained on JPEG inputs; `tconv models` says "photo") beats the
 #     clean model it was fine-tuned from on JPEG inputs: x2 reaches 32.75 dB at q75 and
 #     34.85 at q90 (fsrcnn-x2 + 0.6 / + 0.4), x3 and x4 gain at least 0.4 dB at q75, the
@@ -28,6 +30,7 @@ check() { # check CONDITION MESSAGE
   fi
 }
 required() { case $1 in 2) echo 36.90 ;; 3) echo 33.05 ;; 4) echo 30.60 ;; esac; }
+aim() { case $1 in 2) echo 37.25 ;; 3) echo 33.25 ;; 4) echo 30.90 ;; esac; }
 psnr_of() { # MODEL [--jpeg Q]: mean Set5 PSNR
   "$cli" eval --model "$@" "$set5" | sed -n 's/^mean PSNR=\([0-9.]*\).*/\1/p'
 }
@@ -43,7 +46,7 @@ photo_model() { # NAME SCALE CLEAN-PSNR
   same_as_torch "$1" "q75" "$q75" "$("$cli" info "$1" | tr -d ' ' | sed -n 's/.*"Set5":{"q75":\([0-9.]*\),"q90":\([0-9.]*\)}.*/\1/p')"
   same_as_torch "$1" "q90" "$q90" "$("$cli" info "$1" | tr -d ' ' | sed -n 's/.*"Set5":{"q75":\([0-9.]*\),"q90":\([0-9.]*\)}.*/\2/p')"
   case $1 in
-    fsrcnn-photo-x2) check "$q75 >= 32.75 && $q90 >= 34.85" "$1: q75 $q75 < 32.75 or q90 $q90 < 34.85" ;;
+    fsrcnn-photo-x2 | sesr-photo-x2) check "$q75 >= 32.75 && $q90 >= 34.85" "$1: q75 $q75 < 32.75 or q90 $q90 < 34.85" ;;
     fsrcnn-rc-photo-*) check "$q75 >= $t75 + 0.6 && $q90 >= $t90 + 0.4" "$1: q75 $q75 / q90 $q90 gain too little over $twin" ;;
     *) check "$q75 >= $t75 + 0.4" "$1: q75 $q75 is not 0.4 dB above $twin's $t75" ;;
   esac
@@ -69,14 +72,24 @@ for entry in $models; do
   case $name:$inputs in
     *:photo) photo_model "$name" "$scale" "$psnr" ;;
     fsrcnn-x[234]:*) check "$psnr >= $need" "$name: Set5 $psnr < required $need" ;;
+    sesr-x[234]:*) check "$psnr >= $(aim "$scale")" "$name: Set5 $psnr < the aim $(aim "$scale")" ;;
     *) check "$psnr >= $need - 0.15" "$name: Set5 $psnr more than 0.15 dB under $need" ;;
   esac
   same_as_torch "$name" "clean" "$psnr" "$torch"
   eval "index_$(echo "$name" | tr -c 'a-z0-9\n' _)=$index"
 done
 for s in 2 3 4; do
-  eval "t=\${index_fsrcnn_x$s:-} r=\${index_fsrcnn_rc_x$s:-}"
-  [ -n "$t" ] && [ -n "$r" ] && check "$r < $t" "x$s: resize+conv index $r is not below transposed $t"
+  for family in fsrcnn sesr; do
+    eval "t=\${index_${family}_x$s:-} r=\${index_${family}_rc_x$s:-}"
+    [ -n "$t" ] && [ -n "$r" ] && check "$r < $t" "$family x$s: resize+conv index $r is not below transposed $t"
+  done
+  # the default model (no --model) is the scale's best clean one
+  if [ -n "$("$cli" models | awk -v s=$s '$1 == "sesr-x" s')" ]; then
+    chosen=$("$cli" upscale "$set5/img_005.png" "${TMPDIR:-/tmp}/tconv-default-$$.png" --scale $s 2>&1 |
+      sed -n 's/.* with \(.*\)$/\1/p')
+    rm -f "${TMPDIR:-/tmp}/tconv-default-$$.png"
+    check "\"$chosen\" == \"sesr-x$s\"" "x$s: the default model is $chosen, not sesr-x$s"
+  fi
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

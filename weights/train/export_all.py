@@ -42,6 +42,10 @@ SHIPPED = {
     "sesr-x3": ("sesr-x3", "sesr", 3, 15, "bicubic"),
     "sesr-x4": ("sesr-x4", "sesr", 4, 20, "bicubic"),
     "sesr-rc-x2": ("sesr-rc-x2", "sesr-rc", 2, 9, "keys"),
+    "sesr-photo-x2": ("sesr-photo-x2", "sesr", 2, 10, "bicubic"),  # fine-tuned from sesr-x2
+    "sesr-photo-x3": ("sesr-photo-x3", "sesr", 3, 15, "bicubic"),  # from sesr-x3
+    "sesr-photo-x4": ("sesr-photo-x4", "sesr", 4, 20, "bicubic"),  # from sesr-x4
+    "sesr-rc-photo-x2": ("sesr-rc-photo-x2", "sesr-rc", 2, 9, "keys"),  # from sesr-rc-x2
 }
 CLEAN_DATA = ("T91 + BSD200 (random 24px or 32px LR crops, flips, rotations, 0.6/0.8 downscaled "
               "copies); LR by MATLAB-compatible bicubic")
@@ -71,7 +75,7 @@ def main():
         model.eval()
         psnr = {s: round(evaluate(model, scale, os.path.join(DATASETS, "test", s)), 3)
                 for s in ("Set5", "Set14")}
-        photo = run.startswith("photo")
+        photo = "photo" in run
         jpeg = {s: {f"q{q}": round(evaluate(model, scale, os.path.join(DATASETS, "test", s), q), 3)
                     for q in (75, 90)} for s in ("Set5", "Set14")}
         sesr = kind.startswith("sesr")

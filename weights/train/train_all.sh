@@ -71,6 +71,7 @@ snapshot sesr-x2 sesr-x2-31k
 t $ss --scale 2 --kernel 10 --lr-patch 32 --lr 5e-4 --min-lr 1e-6 --ckpt-every 1000 --iters 100000 --stop-at 43000 --out "$runs/sesr-x2"
 snapshot sesr-x2 sesr-x2-43k
 t $ss --scale 2 --kernel 10 --lr-patch 32 --lr 5e-4 --min-lr 1e-6 --ckpt-every 1000 --iters 100000 --stop-at 51000 --out "$runs/sesr-x2"
+snapshot sesr-x2 sesr-x2-51k
 t $ss --scale 2 --kernel 10 --lr-patch 32 --lr 5e-4 --min-lr 1e-6 --ckpt-every 1000 --iters 70000 --out "$runs/sesr-x2"
 sft="--lr-patch 24 --lr 4e-4 --min-lr 2e-6 --ckpt-every 500 --iters 15000"
 t $ss --scale 4 --kernel 20 $sft --init "$runs/sesr-x2-31k" --out "$runs/sesr-x4"
@@ -78,3 +79,9 @@ t $ss --scale 3 --kernel 15 $sft --init "$runs/sesr-x2-43k" --out "$runs/sesr-x3
 # the resize+conv twin: nearest x2 then 9x9 (folds to a 10x10 transposed head), new on the
 # final x2 trunk, with the ramp-exact residual like the FSRCNN twins
 t --kind sesr-rc --scale 2 --kernel 9 --residual keys --batch 32 --lr-patch 32 --lr 3e-4 --min-lr 1e-6 --head-lr-scale 1 --threads 1 --ckpt-every 500 --iters 4000 --init "$runs/sesr-x2" --out "$runs/sesr-rc-x2"
+# photo twins of the SESR models, as the FSRCNN ones (the x2 one from sesr-x2's 51000th step)
+sphoto="--kind sesr --degradation photo --clean-share 0.4 --jpeg-q 60,95 --mild 0.1 --batch 32 --lr-patch 32 --lr 5e-4 --min-lr 5e-6 --head-lr-scale 1 --threads 1 --ckpt-every 500 --val2 test/Set14"
+t $sphoto --scale 2 --kernel 10 --iters 6000 --init "$runs/sesr-x2-51k" --out "$runs/sesr-photo-x2"
+t $sphoto --scale 4 --kernel 20 --iters 4000 --init "$runs/sesr-x4" --out "$runs/sesr-photo-x4"
+t $sphoto --scale 3 --kernel 15 --iters 4000 --init "$runs/sesr-x3" --out "$runs/sesr-photo-x3"
+t $sphoto --kind sesr-rc --residual keys --scale 2 --kernel 9 --iters 4000 --init "$runs/sesr-rc-x2" --out "$runs/sesr-rc-photo-x2"
