@@ -105,7 +105,7 @@ print_taps (const Args *a)
 static void
 print_index (const Args *a)
 {
-  TconvKernelSpec spec = { TCONV_KERNEL_BICUBIC, a->stride, a->kernel, a->padding,
+  TconvKernelSpec spec = { TCONV_INTERP_KEYS, a->stride, a->kernel, a->padding,
                            a->output_padding, a->dilation };
   g_autoptr (GError) error = NULL;
   double flat, ramp;
@@ -183,7 +183,7 @@ typedef struct
 static gboolean
 geometry_planes (const Args *a, GeometryPlanes *p)
 {
-  TconvKernelSpec spec = { TCONV_KERNEL_BICUBIC, a->stride, a->kernel, a->padding,
+  TconvKernelSpec spec = { TCONV_INTERP_KEYS, a->stride, a->kernel, a->padding,
                            a->output_padding, a->dilation };
   const int       n = TCONV_CHECKERBOARD_SIDE, s = a->stride;
   g_autoptr (TconvModel) m = tconv_kernel_shape_parse (a->interp, &spec.shape, NULL)
@@ -302,7 +302,7 @@ parse_args (int argc, char **argv, Args *a, GError **error)
       return FALSE;
     }
   if (!a->interp)
-    a->interp = g_strdup (tconv_kernel_shape_name (TCONV_KERNEL_TENT)); /* bilinear */
+    a->interp = g_strdup (tconv_kernel_shape_name (TCONV_INTERP_BILINEAR)); /* bilinear */
   return TRUE;
 }
 

@@ -130,7 +130,7 @@ smooth_reference (TconvTileJob *job, int scale, int *w, int *h)
   tconv_settings_init (&s);
   s.mode = TCONV_MODE_KERNEL;
   s.scale = scale;
-  s.interpolation = TCONV_KERNEL_BICUBIC;
+  s.interpolation = TCONV_INTERP_KEYS;
   tile_model (job, &ref, &s);
   if (ref.rgba)
     {

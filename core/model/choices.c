@@ -24,17 +24,16 @@ static const TconvChoice MODES[] = {
 G_STATIC_ASSERT (G_N_ELEMENTS (MODES) == TCONV_N_MODES);
 const TconvChoiceList tconv_mode_list = LIST ("mode", N_("Mode"), MODES, TCONV_MODE_TRANSPOSED);
 
-/* Kernel mode's "bicubic" is Keys' cubic (a = -0.5), exact on ramps; PyTorch's
- * (a = -0.75) appears only in model files, as the interpolation "bicubic". */
+/* Two spellings of TconvInterp: kernel mode's "bicubic" is Keys' cubic (a = -0.5), exact
+ * on ramps; model files say "keys" for it and "bicubic" for PyTorch's (a = -0.75). */
 static const TconvChoice SHAPES[] = {
-  { TCONV_KERNEL_BOX, "nearest", N_("Nearest (box)"), NULL, TCONV_IN_CLI | TCONV_IN_PDB },
-  { TCONV_KERNEL_TENT, "bilinear", N_("Bilinear (tent)"), NULL, TCONV_IN_CLI | TCONV_IN_PDB },
-  { TCONV_KERNEL_BICUBIC, "bicubic", N_("Bicubic (Keys, a = -0.5)"), NULL, TCONV_IN_CLI | TCONV_IN_PDB },
-  { TCONV_KERNEL_LANCZOS3, "lanczos", N_("Lanczos-3"), NULL, TCONV_IN_CLI | TCONV_IN_PDB },
+  { TCONV_INTERP_NEAREST, "nearest", N_("Nearest (box)"), NULL, TCONV_IN_CLI | TCONV_IN_PDB },
+  { TCONV_INTERP_BILINEAR, "bilinear", N_("Bilinear (tent)"), NULL, TCONV_IN_CLI | TCONV_IN_PDB },
+  { TCONV_INTERP_KEYS, "bicubic", N_("Bicubic (Keys, a = -0.5)"), NULL, TCONV_IN_CLI | TCONV_IN_PDB },
+  { TCONV_INTERP_LANCZOS3, "lanczos", N_("Lanczos-3"), NULL, TCONV_IN_CLI | TCONV_IN_PDB },
 };
-G_STATIC_ASSERT (G_N_ELEMENTS (SHAPES) == TCONV_N_KERNEL_SHAPES);
 const TconvChoiceList tconv_kernel_shape_list = LIST ("interpolation", N_("Interpolation"), SHAPES,
-                                                      TCONV_KERNEL_BICUBIC);
+                                                      TCONV_INTERP_KEYS);
 
 static const TconvChoice INTERPS[] = {
   { TCONV_INTERP_NEAREST, "nearest", N_("Nearest"), NULL, TCONV_IN_MODEL_FILE },
@@ -42,7 +41,7 @@ static const TconvChoice INTERPS[] = {
   { TCONV_INTERP_BICUBIC, "bicubic", N_("Bicubic (PyTorch, a = -0.75)"), NULL, TCONV_IN_MODEL_FILE },
   { TCONV_INTERP_KEYS, "keys", N_("Bicubic (Keys, a = -0.5)"), NULL, TCONV_IN_MODEL_FILE },
 };
-G_STATIC_ASSERT (G_N_ELEMENTS (INTERPS) == TCONV_N_INTERPS);
+G_STATIC_ASSERT (G_N_ELEMENTS (INTERPS) == TCONV_N_INTERPS - 1); /* every one but Lanczos */
 const TconvChoiceList tconv_interp_list = LIST ("mode", N_("Interpolation"), INTERPS,
                                                 TCONV_INTERP_BICUBIC);
 
@@ -64,11 +63,21 @@ G_STATIC_ASSERT (G_N_ELEMENTS (OUTPUTS) == TCONV_N_OUTPUTS);
 const TconvChoiceList tconv_output_list = LIST ("output", N_("Output"), OUTPUTS,
                                                 TCONV_OUTPUT_IN_PLACE);
 
+const TconvChoice *
+tconv_choice_of (const TconvChoiceList *list, int value)
+{
+  for (int i = 0; i < list->n_items; i++)
+    if (list->items[i].value == value)
+      return &list->items[i];
+  return NULL;
+}
+
 const char *
 tconv_choice_nick (const TconvChoiceList *list, int value)
 {
-  g_return_val_if_fail (value >= 0 && value < list->n_items, "?");
-  return list->items[value].nick;
+  const TconvChoice *c = tconv_choice_of (list, value);
+  g_return_val_if_fail (c != NULL, "?");
+  return c->nick;
 }
 
 char *

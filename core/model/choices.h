@@ -35,9 +35,9 @@ typedef struct
 {
   const char        *name;  /* of the setting or file field: "mode" */
   const char        *label; /* N_() */
-  const TconvChoice *items; /* in enum order: items[v].value == v */
+  const TconvChoice *items; /* in enum order (a list may name only some of its enum) */
   int                n_items;
-  int                def;
+  int                def;      /* a value */
 } TconvChoiceList;
 
 /* What a run's result is in GIMP. */
@@ -49,11 +49,13 @@ typedef enum
 } TconvOutput;
 
 extern const TconvChoiceList tconv_mode_list;         /* TconvMode */
-extern const TconvChoiceList tconv_kernel_shape_list; /* TconvKernelShape: kernel mode */
-extern const TconvChoiceList tconv_interp_list;       /* TconvInterp: model files' resizes */
+extern const TconvChoiceList tconv_kernel_shape_list; /* TconvInterp, as kernel mode names it */
+extern const TconvChoiceList tconv_interp_list;       /* TconvInterp, as model files name it */
 extern const TconvChoiceList tconv_padding_mode_list; /* TconvPaddingMode: model files */
 extern const TconvChoiceList tconv_output_list;       /* TconvOutput: the GIMP procedure */
 
+/* The entry of `value`, or NULL when the list does not name it. */
+const TconvChoice *tconv_choice_of (const TconvChoiceList *list, int value);
 const char *tconv_choice_nick (const TconvChoiceList *list, int value);
 /* The value of `nick` among the choices allowed `where`; the error lists them. */
 gboolean    tconv_choice_parse (const TconvChoiceList *list, unsigned where, const char *nick,

@@ -6,17 +6,17 @@
 #include "kernels.h"
 #include "tconv-error.h"
 
-static const int SUPPORT[] = { 1, 2, 4, 6 };
-G_STATIC_ASSERT (G_N_ELEMENTS (SUPPORT) == TCONV_N_KERNEL_SHAPES);
+static const int SUPPORT[] = { 1, 2, 4, 4, 6 }; /* in TconvInterp order */
+G_STATIC_ASSERT (G_N_ELEMENTS (SUPPORT) == TCONV_N_INTERPS);
 
 const char *
-tconv_kernel_shape_name (TconvKernelShape shape)
+tconv_kernel_shape_name (TconvInterp shape)
 {
   return tconv_choice_nick (&tconv_kernel_shape_list, shape);
 }
 
 gboolean
-tconv_kernel_shape_parse (const char *name, TconvKernelShape *shape, GError **error)
+tconv_kernel_shape_parse (const char *name, TconvInterp *shape, GError **error)
 {
   int v;
   if (!tconv_choice_parse (&tconv_kernel_shape_list, TCONV_IN_ALL, name, &v, error))
@@ -26,7 +26,7 @@ tconv_kernel_shape_parse (const char *name, TconvKernelShape *shape, GError **er
 }
 
 int
-tconv_kernel_natural_size (TconvKernelShape shape, int stride)
+tconv_kernel_natural_size (TconvInterp shape, int stride)
 {
   return SUPPORT[shape] * stride;
 }
@@ -83,19 +83,21 @@ tconv_kernel_spec_resolve (TconvKernelSpec *spec, GError **error)
 }
 
 static double
-shape_value (TconvKernelShape shape, double x)
+shape_value (TconvInterp shape, double x)
 {
   double ax = fabs (x);
 
   switch (shape)
     {
-    case TCONV_KERNEL_BOX:
+    case TCONV_INTERP_NEAREST:
       return x >= -0.5 && x < 0.5 ? 1.0 : 0.0;
-    case TCONV_KERNEL_TENT:
+    case TCONV_INTERP_BILINEAR:
       return ax < 1.0 ? 1.0 - ax : 0.0;
-    case TCONV_KERNEL_BICUBIC:
+    case TCONV_INTERP_BICUBIC:
+      return tconv_cubic (ax, TCONV_CUBIC_A_PYTORCH);
+    case TCONV_INTERP_KEYS:
       return tconv_cubic (ax, TCONV_CUBIC_A_KEYS);
-    case TCONV_KERNEL_LANCZOS3:
+    case TCONV_INTERP_LANCZOS3:
     default:
       if (ax < 1e-9)
         return 1.0;

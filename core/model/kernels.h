@@ -7,18 +7,9 @@
 
 G_BEGIN_DECLS
 
-typedef enum
-{
-  TCONV_KERNEL_BOX,     /* nearest */
-  TCONV_KERNEL_TENT,    /* bilinear */
-  TCONV_KERNEL_BICUBIC, /* Keys, a = -0.5 */
-  TCONV_KERNEL_LANCZOS3,
-  TCONV_N_KERNEL_SHAPES
-} TconvKernelShape;
-
 typedef struct
 {
-  TconvKernelShape shape;
+  TconvInterp      shape;          /* nearest (box), bilinear (tent), Keys' cubic, Lanczos-3 */
   int              stride;         /* 1..8: the upscale factor */
   int              kernel;         /* taps per axis; 0 = the shape's natural support */
   int              padding;        /* -1 = what makes the output exactly stride * input */
@@ -26,12 +17,12 @@ typedef struct
   int              dilation;       /* >= 1 */
 } TconvKernelSpec;
 
-/* Name as the CLI and plug-in spell it: nearest, bilinear, bicubic, lanczos. */
-const char *tconv_kernel_shape_name  (TconvKernelShape shape);
-gboolean    tconv_kernel_shape_parse (const char *name, TconvKernelShape *shape, GError **error);
+/* Name as the CLI and plug-in spell it: nearest, bilinear, bicubic (Keys'), lanczos. */
+const char *tconv_kernel_shape_name  (TconvInterp shape);
+gboolean    tconv_kernel_shape_parse (const char *name, TconvInterp *shape, GError **error);
 
-/* The support in output pixels: stride * (1, 2, 4, 6) for box, tent, bicubic, Lanczos-3. */
-int tconv_kernel_natural_size (TconvKernelShape shape, int stride);
+/* The support in output pixels: stride * (1, 2, 4, 6) for box, tent, cubic, Lanczos-3. */
+int tconv_kernel_natural_size (TconvInterp shape, int stride);
 
 /* The padding and output_padding that make a transposed convolution's output exactly
  * stride * input: 2*padding - output_padding = dilation*(kernel-1) + 1 - stride. */

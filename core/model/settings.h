@@ -20,7 +20,7 @@ typedef struct
   int              padding;        /* -1 = output exactly scale * input */
   int              output_padding; /* -1 = likewise */
   int              dilation;       /* kernel mode */
-  TconvKernelShape interpolation;  /* kernel mode */
+  TconvInterp      interpolation;  /* kernel mode */
   const char      *model;          /* NULL or "" = the shipped model for mode/scale/kernel */
   int              tile_size;      /* 0 = automatic */
   int              threads;        /* 0 = all cores */

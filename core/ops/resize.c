@@ -79,6 +79,12 @@ resize (const TconvTensor *input, TconvInterp interp, double scale_y, double sca
                    _("resize: output must have the input's batch and channels and a size >= 1"));
       return FALSE;
     }
+  if (interp == TCONV_INTERP_LANCZOS3)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   _("resize: Lanczos is a fixed kernel, not a resize layer's interpolation"));
+      return FALSE;
+    }
 
   const int ntaps = interp == TCONV_INTERP_NEAREST ? 1 : interp == TCONV_INTERP_BILINEAR ? 2 : 4;
   Taps     *ry = axis_taps (input->h, output->h, scale_y, interp);

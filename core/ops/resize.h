@@ -6,13 +6,17 @@
 
 G_BEGIN_DECLS
 
+/* Every interpolation in tconv, one enum.  Resize layers (model files) use the first four;
+ * fixed kernels (kernel mode) nearest, bilinear, Keys' cubic and Lanczos-3.  The two cubics
+ * are not interchangeable: see base/cubic.h. */
 typedef enum
 {
-  TCONV_INTERP_NEAREST,
-  TCONV_INTERP_BILINEAR,
-  TCONV_INTERP_BICUBIC, /* A = -0.75, borders clamped, as PyTorch */
-  TCONV_INTERP_KEYS,    /* bicubic with Keys' A = -0.5 (ONNX cubic_coeff_a = -0.5): unlike
-                           A = -0.75 it reproduces linear ramps, so it adds no per-phase error */
+  TCONV_INTERP_NEAREST,  /* box */
+  TCONV_INTERP_BILINEAR, /* tent */
+  TCONV_INTERP_BICUBIC,  /* PyTorch's cubic, a = -0.75, borders clamped */
+  TCONV_INTERP_KEYS,     /* Keys' cubic, a = -0.5 (MATLAB; ONNX cubic_coeff_a = -0.5): unlike
+                            a = -0.75 it reproduces linear ramps, so it adds no per-phase error */
+  TCONV_INTERP_LANCZOS3, /* fixed kernels only: no resize layer uses it */
   TCONV_N_INTERPS
 } TconvInterp;
 

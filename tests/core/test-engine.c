@@ -138,10 +138,10 @@ test_tiled_equals_untiled (void)
         tconv_model_free (m);
       }
   /* Fixed kernels, including geometries whose output is not scale * input. */
-  TconvKernelSpec specs[] = { { TCONV_KERNEL_BICUBIC, 2, 0, -1, -1, 1 },
-                              { TCONV_KERNEL_TENT, 3, 5, 0, 0, 1 },
-                              { TCONV_KERNEL_LANCZOS3, 4, 9, 6, 3, 2 },
-                              { TCONV_KERNEL_BOX, 5, 3, 1, 4, 1 } };
+  TconvKernelSpec specs[] = { { TCONV_INTERP_KEYS, 2, 0, -1, -1, 1 },
+                              { TCONV_INTERP_BILINEAR, 3, 5, 0, 0, 1 },
+                              { TCONV_INTERP_LANCZOS3, 4, 9, 6, 3, 2 },
+                              { TCONV_INTERP_NEAREST, 5, 3, 1, 4, 1 } };
   for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
     {
       g_autoptr (GError) error = NULL;
@@ -466,13 +466,13 @@ check_list (const TconvChoiceList *list)
 {
   const unsigned wheres[] = { TCONV_IN_CLI, TCONV_IN_IMAGE_PROC, TCONV_IN_FILES_PROC,
                               TCONV_IN_MODEL_FILE };
-  g_assert_cmpint (list->def, >=, 0);
-  g_assert_cmpint (list->def, <, list->n_items);
+  g_assert_nonnull (tconv_choice_of (list, list->def));
   for (int i = 0; i < list->n_items; i++)
     {
       const TconvChoice *c = &list->items[i];
-      g_assert_cmpint (c->value, ==, i); /* enum order */
-      g_assert_cmpstr (tconv_choice_nick (list, i), ==, c->nick);
+      g_assert_true (tconv_choice_of (list, c->value) == c); /* a value appears once */
+      g_assert_true (i == 0 || c->value > list->items[i - 1].value); /* in enum order */
+      g_assert_cmpstr (tconv_choice_nick (list, c->value), ==, c->nick);
       g_assert_nonnull (c->label);
       g_assert_cmpuint (c->where, !=, 0);
       for (guint w = 0; w < G_N_ELEMENTS (wheres); w++)
@@ -482,7 +482,7 @@ check_list (const TconvChoiceList *list)
           gboolean ok = tconv_choice_parse (list, wheres[w], c->nick, &v, &error);
           g_assert_true (ok == ((c->where & wheres[w]) != 0));
           if (ok)
-            g_assert_cmpint (v, ==, i);
+            g_assert_cmpint (v, ==, c->value);
           else
             g_assert_true (strstr (error->message, "is not one of") != NULL);
         }
@@ -506,14 +506,15 @@ test_choices (void)
       TconvMode m;
       gboolean  cli = tconv_settings_parse_mode (tconv_mode_list.items[i].nick, &m, NULL);
       g_assert_true (cli == ((tconv_mode_list.items[i].where & TCONV_IN_CLI) != 0));
-      g_assert_true (!cli || (int) m == i);
-      g_assert_cmpstr (tconv_mode_name (i), ==, tconv_mode_list.items[i].nick);
+      g_assert_true (!cli || (int) m == tconv_mode_list.items[i].value);
+      g_assert_cmpstr (tconv_mode_name (tconv_mode_list.items[i].value), ==,
+                       tconv_mode_list.items[i].nick);
     }
   for (int i = 0; i < tconv_kernel_shape_list.n_items; i++)
     {
-      TconvKernelShape k;
+      TconvInterp k;
       g_assert_true (tconv_kernel_shape_parse (tconv_kernel_shape_list.items[i].nick, &k, NULL));
-      g_assert_cmpint (k, ==, i);
+      g_assert_cmpint (k, ==, tconv_kernel_shape_list.items[i].value);
     }
   /* model files: the residual's interpolation, a conv2d's padding mode, the model's mode */
   for (int i = 0; i < tconv_interp_list.n_items; i++)
@@ -522,7 +523,7 @@ test_choices (void)
       g_autoptr (GByteArray) b = edited_fixture ("keys-rgb-x3", "\\\"mode\\\":\\\"keys\\\"}]", to);
       g_autoptr (TconvModel) m = tconv_model_load_bytes (b->data, b->len, "edited", NULL);
       g_assert_nonnull (m);
-      g_assert_cmpint (m->layers[m->n_layers - 1].resize.interp, ==, i);
+      g_assert_cmpint (m->layers[m->n_layers - 1].resize.interp, ==, tconv_interp_list.items[i].value);
     }
   for (int i = 0; i < tconv_padding_mode_list.n_items; i++)
     {
@@ -530,7 +531,7 @@ test_choices (void)
       g_autoptr (GByteArray) b = edited_fixture ("keys-rgb-x3", "padding_mode\\\":\\\"zeros", to);
       g_autoptr (TconvModel) m = tconv_model_load_bytes (b->data, b->len, "edited", NULL);
       g_assert_nonnull (m);
-      g_assert_cmpint (m->layers[0].conv.padding_mode, ==, i);
+      g_assert_cmpint (m->layers[0].conv.padding_mode, ==, tconv_padding_mode_list.items[i].value);
     }
   for (int i = 0; i < tconv_mode_list.n_items; i++)
     {
@@ -540,7 +541,7 @@ test_choices (void)
       g_autoptr (GError) error = NULL;
       g_autoptr (TconvModel) m = tconv_model_load_bytes (b->data, b->len, "edited", &error);
       if (c->where & TCONV_IN_MODEL_FILE)
-        g_assert_cmpint (m->mode, ==, i);
+        g_assert_cmpint (m->mode, ==, c->value);
       else
         g_assert_true (m == NULL && strstr (error->message, "it must be transposed or resize-conv"));
     }

@@ -32,7 +32,7 @@ main (int argc, char **argv)
   int repeats = atoi (argv[6]);
   if (g_str_has_prefix (argv[1], "kernel:"))
     {
-      TconvKernelSpec spec = { TCONV_KERNEL_BICUBIC, atoi (argv[1] + strlen ("kernel:bicubic:")), 0, -1, -1, 1 };
+      TconvKernelSpec spec = { TCONV_INTERP_KEYS, atoi (argv[1] + strlen ("kernel:bicubic:")), 0, -1, -1, 1 };
       m = tconv_kernel_model_new (&spec, c, &error);
     }
   else
