@@ -149,7 +149,7 @@ progress_bar (gpointer data, double fraction)
 static TconvRunOptions
 run_options (const Flags *f)
 {
-  TconvRunOptions o = { f->s.tile_size, f->s.threads, NULL, NULL, NULL };
+  TconvRunOptions o = { f->s.tile_size, f->s.threads, NULL, NULL, NULL, FALSE };
   if (!f->quiet && isatty (STDERR_FILENO))
     o.progress = progress_bar;
   return o;
@@ -312,12 +312,55 @@ cmd_upscale (int argc, char **argv, GError **error)
 
 /* ---- forward ----------------------------------------------------------------------- */
 
+/* The raw graph on every image of the batch, tiled over the threads by the engine (raw:
+ * no colour, range or clamping), which holds it equal to the untiled pass; tensors the
+ * engine cannot take (more than 4 channels, other than the model's) run untiled. */
+static gboolean
+forward_tiled (const TconvModel *model, const TconvTensor *x, int threads, TconvTensor *out,
+               GError **error)
+{
+  TconvImageInfo  info = { x->w, x->h, x->c };
+  TconvRunOptions o = { .threads = threads, .raw = TRUE };
+  int             ow, oh;
+  if (x->c > 4 || x->c != model->channels
+      || !tconv_engine_output_size (model, x->w, x->h, &ow, &oh, NULL))
+    return tconv_model_forward (model, x, out, error);
+  *out = (TconvTensor) { x->n, x->c, oh, ow, NULL };
+  gsize             in_px = (gsize) x->w * x->h, out_px = (gsize) ow * oh;
+  g_autofree float *hwc = g_try_new (float, in_px * x->c);
+  g_autofree float *ohwc = g_try_new (float, out_px * x->c);
+  if (hwc == NULL || ohwc == NULL || !tconv_tensor_alloc (out, "forward output", error))
+    {
+      if (error && *error == NULL)
+        g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, "not enough memory");
+      return FALSE;
+    }
+  for (int n = 0; n < x->n; n++)
+    {
+      for (int c = 0; c < x->c; c++)
+        for (gsize i = 0; i < in_px; i++)
+          hwc[i * x->c + c] = tconv_tensor_plane (x, n, c)[i];
+      if (!tconv_engine_run_pixels_direct (model, &info, hwc, ohwc, &o, error))
+        {
+          tconv_tensor_free (out);
+          return FALSE;
+        }
+      for (int c = 0; c < x->c; c++)
+        for (gsize i = 0; i < out_px; i++)
+          tconv_tensor_plane (out, n, c)[i] = ohwc[i * x->c + c];
+    }
+  return TRUE;
+}
+
 static gboolean
 cmd_forward (int argc, char **argv, GError **error)
 {
   g_autoptr (GOptionContext) ctx = g_option_context_new (
     "MODEL IN.safetensors OUT.safetensors - run the raw graph on tensor \"input\"");
-  GOptionEntry entries[] = { { NULL } }; /* the raw graph runs on one thread, untiled */
+  int          threads = 0;
+  GOptionEntry entries[] = { { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
+                               "Worker threads; 0 = all cores", "N" },
+                             { NULL } };
   g_autoptr (TconvModel) model = NULL;
   g_autoptr (TconvSafetensors) st = NULL;
   g_autofree char *path = NULL;
@@ -344,7 +387,7 @@ cmd_forward (int argc, char **argv, GError **error)
     }
   TconvTensor x = { (int) in->shape[0], (int) in->shape[1], (int) in->shape[2],
                     (int) in->shape[3], in->data };
-  if (!tconv_model_forward (model, &x, &out, error))
+  if (!forward_tiled (model, &x, threads, &out, error))
     return FALSE;
   const char        *names[] = { "output" };
   const TconvTensor *tensors[] = { &out };
@@ -666,7 +709,7 @@ cmd_eval (int argc, char **argv, GError **error)
         return FALSE;
     }
   int scale = model ? model->scale : (f.s.scale ? f.s.scale : 2);
-  TconvRunOptions opts = { f.s.tile_size, f.s.threads, NULL, NULL, NULL };
+  TconvRunOptions opts = { f.s.tile_size, f.s.threads, NULL, NULL, NULL, FALSE };
   for (int d = 1; d < argc; d++)
     {
       g_autoptr (GDir) dir = g_dir_open (argv[d], 0, error);

@@ -59,7 +59,7 @@ compute (const TconvModel *model, GimpDrawable *drawable, const TconvSettings *s
   g_autoptr (GeglBuffer) in = gimp_drawable_get_buffer (drawable);
   int             w = gimp_drawable_get_width (drawable), h = gimp_drawable_get_height (drawable);
   int             ow, oh;
-  TconvRunOptions options = { s->tile_size, s->threads, on_progress, progress, NULL };
+  TconvRunOptions options = { s->tile_size, s->threads, on_progress, progress, NULL, FALSE };
 
   if (!tconv_engine_output_size (model, w, h, &ow, &oh, error))
     return NULL;

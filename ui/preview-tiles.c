@@ -93,7 +93,7 @@ tile_model (TconvTileJob *job, TconvTile *t, const TconvSettings *s)
   GError        *error = NULL;
   TconvModel    *m = tconv_settings_model_in (s, 4, job->catalog, job->installed, &error);
   TconvImageInfo info = { job->in_w, job->in_h, 4 };
-  TconvRunOptions options = { 0, 0, NULL, NULL, job->cancel };
+  TconvRunOptions options = { .cancel = job->cancel };
   double         flat, ramp;
 
   if (m && tconv_engine_output_size (m, job->in_w, job->in_h, &t->w, &t->h, &error))

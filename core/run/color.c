@@ -128,3 +128,26 @@ tconv_merge_planes (const TconvModel *model, const TconvTensor *net, const Tconv
     }
 }
 
+
+void
+tconv_planes_from_pixels (const float *pixels, int ch, TconvTensor *net)
+{
+  const gsize plane = (gsize) net->w * net->h;
+  for (int c = 0; c < ch; c++)
+    for (gsize i = 0; i < plane; i++)
+      net->data[c * plane + i] = pixels[i * ch + c];
+}
+
+void
+tconv_pixels_from_planes (const TconvTensor *net, int rx0, int ry0, int ow, int oh, float *outpix)
+{
+  const gsize plane = (gsize) net->w * net->h;
+  for (int y = 0; y < oh; y++)
+    for (int c = 0; c < net->c; c++)
+      {
+        const float *src = net->data + c * plane + (gsize) (ry0 + y) * net->w + rx0;
+        float       *dst = outpix + (gsize) y * ow * net->c + c;
+        for (int x = 0; x < ow; x++)
+          dst[(gsize) x * net->c] = src[x];
+      }
+}

@@ -15,4 +15,9 @@ void tconv_split_pixels (const TconvModel *model, const float *pixels, int ch, T
 void tconv_merge_planes (const TconvModel *model, const TconvTensor *net, const TconvTensor *side,
                          int rx0, int ry0, int ow, int oh, int ch, float *outpix);
 
+/* The same for raw runs (TconvRunOptions.raw): channel for channel, values as they are. */
+void tconv_planes_from_pixels (const float *pixels, int ch, TconvTensor *net);
+void tconv_pixels_from_planes (const TconvTensor *net, int rx0, int ry0, int ow, int oh,
+                               float *outpix);
+
 G_END_DECLS

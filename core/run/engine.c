@@ -186,7 +186,9 @@ read_tile (TiledRun *job, const TileRect *r, TconvTensor *net_in, TconvTensor *s
   g_mutex_lock (&job->lock);
   ok = job->read (job->read_data, r->cx0, r->cy0, r->cw, r->ch, pixels, error);
   g_mutex_unlock (&job->lock);
-  if (ok)
+  if (ok && job->options->raw)
+    tconv_planes_from_pixels (pixels, ch, net_in);
+  else if (ok)
     tconv_split_pixels (job->model, pixels, ch, net_in, side_in);
   return ok;
 }
@@ -218,7 +220,10 @@ write_tile (TiledRun *job, const TileRect *r, const TconvTensor *net_out, TconvT
       tconv_tensor_free (&side_out);
       return no_memory (error);
     }
-  tconv_merge_planes (job->model, net_out, &side_out, rx0, ry0, r->ow, r->oh, ch, outpix);
+  if (job->options->raw)
+    tconv_pixels_from_planes (net_out, rx0, ry0, r->ow, r->oh, outpix);
+  else
+    tconv_merge_planes (job->model, net_out, &side_out, rx0, ry0, r->ow, r->oh, ch, outpix);
   tconv_tensor_free (&side_out);
   g_mutex_lock (&job->lock);
   ok = job->write (job->write_data, r->ox0, r->oy0, r->ow, r->oh, outpix, error);
@@ -234,18 +239,21 @@ process_tile (TiledRun *job, int index, GError **error)
 
   if (!tile_rect (job, index, &r))
     return TRUE;
-  if (model->color == TCONV_COLOR_ALL && model->channels != job->info->channels)
+  const gboolean raw = job->options->raw;
+  if ((model->color == TCONV_COLOR_ALL || raw) && model->channels != job->info->channels)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   _("the fixed kernel was built for %d channels, the image has %d"),
+                   _("model %s takes %d channels, the input has %d"), model->name,
                    model->channels, job->info->channels);
       return FALSE;
     }
   TconvTensor net_in = { 1, model->channels, r.ch, r.cw, NULL };
-  TconvTensor side_in = { 1, side_channels (model, job->info->channels), r.ch, r.cw, NULL };
+  TconvTensor side_in = { 1, raw ? 0 : side_channels (model, job->info->channels), r.ch, r.cw,
+                          NULL };
   TconvTensor net_out = { 0 };
   gboolean    ok = read_tile (job, &r, &net_in, &side_in, error)
-                && forward_in_range (job->plan, &net_in, &net_out, error)
+                && (raw ? tconv_plan_forward (job->plan, &net_in, &net_out, error)
+                        : forward_in_range (job->plan, &net_in, &net_out, error))
                 && write_tile (job, &r, &net_out, &side_in, error);
   tconv_tensor_free (&net_in);
   tconv_tensor_free (&side_in);

@@ -34,6 +34,9 @@ typedef struct
   TconvProgressFunc progress;
   gpointer          progress_data;
   const gint       *cancel; /* read atomically between tiles; non-zero stops with CANCELLED */
+  gboolean          raw;    /* the graph's own values, channel for channel: no colour
+                               conversion, value-range mapping or clamping (tconv forward);
+                               the image has the model's channels */
 } TconvRunOptions;
 
 /* Output size of the model for an image (exactly scale * size for learned models). */

@@ -41,7 +41,7 @@ run (const TconvModel *m, const TconvImageInfo *info, const float *in, int tile,
      gsize *n)
 {
   g_autoptr (GError) error = NULL;
-  TconvRunOptions o = { tile, threads, NULL, NULL, NULL };
+  TconvRunOptions o = { tile, threads, NULL, NULL, NULL, FALSE };
   int             ow, oh;
   g_assert_true (tconv_engine_output_size (m, info->width, info->height, &ow, &oh, &error));
   *n = (gsize) ow * oh * info->channels;
@@ -218,7 +218,7 @@ test_progress_and_cancel (void)
   float         *out = g_new (float, n);
   Progress       p = { 0 };
   gint           cancel = 0;
-  TconvRunOptions o = { 16, 2, on_progress, &p, &cancel };
+  TconvRunOptions o = { 16, 2, on_progress, &p, &cancel, FALSE };
 
   g_assert_true (tconv_engine_run_pixels (m, &info, in, out, &o, &error));
   g_assert_cmpfloat (p.last, ==, 1.0);

@@ -55,7 +55,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
           TconvImageInfo info = { w, h, channels };
           float *in = g_new0 (float, (gsize) w * h * channels);
           float *o = g_new (float, (gsize) ow * oh * channels);
-          TconvRunOptions opt = { 1 + (guint) w % 7, 1, NULL, NULL, NULL };
+          TconvRunOptions opt = { 1 + (guint) w % 7, 1, NULL, NULL, NULL, FALSE };
           if (!tconv_engine_run_pixels (m, &info, in, o, &opt, &error))
             g_clear_error (&error);
           g_free (in);

@@ -61,7 +61,7 @@ main (int argc, char **argv)
   float          *out = g_new (float, (gsize) ow * oh * c);
   /* BENCH_TILE overrides the automatic tile size, for tuning it */
   TconvRunOptions o = { g_getenv ("BENCH_TILE") ? atoi (g_getenv ("BENCH_TILE")) : 0, threads, NULL,
-                        NULL, NULL };
+                        NULL, NULL, FALSE };
   double         *t = g_new (double, repeats);
 
   for (int r = 0; r < repeats; r++)
