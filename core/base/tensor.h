@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "block-alloc.h"
+
 G_BEGIN_DECLS
 
 /* Largest element count the core will allocate for one tensor (16 GiB of floats);
@@ -18,15 +20,6 @@ typedef struct
   float *data;       /* n*c*h*w floats, row-major NCHW; owned when allocated by tconv_tensor_alloc */
 } TconvTensor;
 
-/* Zeroed float buffers from a small per-thread cache of freed ones (NULL when out of
- * memory); free with tconv_block_free, which may keep the block for the next alloc
- * (a thread's cached blocks outlive it, shared with later threads).
- * tconv_block_cache_clear returns this thread's and the shared cached blocks to the
- * system. */
-float *tconv_block_alloc0       (gsize floats);
-float *tconv_block_alloc        (gsize floats); /* not zeroed */
-void   tconv_block_free         (float *data);
-void   tconv_block_cache_clear  (void);
 
 /* Element count n*c*h*w, or FALSE with TCONV_ERROR_TOO_LARGE when it overflows
  * or exceeds TCONV_MAX_ELEMENTS. `what` names the tensor in the message. */
