@@ -46,7 +46,8 @@ SHIPPED = {
     "sesr-rc-x2": ("sesr-rc-x2", "sesr-rc", 2, 9, "keys"),
     "sesr-photo-x2": ("sesr-photo-x2", "sesr", 2, 10, "bicubic"),  # fine-tuned from sesr-x2
     "sesr-photo-x3-k9": ("sesr-photo-x3", "sesr", 3, 9, "bicubic"),  # from sesr-x3-k9
-    "sesr-photo-x4-k8": ("sesr-photo-x4", "sesr", 4, 8, "bicubic"),  # from sesr-x4-k8
+    # from sesr-x4-k8, then 3000 more steps on a mix with more and lower-quality JPEGs
+    "sesr-photo-x4-k8b": ("sesr-photo-x4", "sesr", 4, 8, "bicubic"),
     "sesr-rc-photo-x2": ("sesr-rc-photo-x2", "sesr-rc", 2, 9, "keys"),  # from sesr-rc-x2
 }
 CLEAN_DATA = ("T91 + BSD200 (random 24px or 32px LR crops, flips, rotations, 0.6/0.8 downscaled "
