@@ -69,6 +69,36 @@ axis_taps (int in, int out, double scale_factor, TconvInterp interp)
   return t;
 }
 
+/* Output row = sum_a w[a] * h[a] (the x-resized input rows), summed in the formula's
+ * order from 0; when adding, that sum is then added to the row (output + resize(input)),
+ * so the result is the same to the bit as summing in passes.  One pass over the row,
+ * cloned per instruction set: at x4 this is the bicubic residual's whole cost (16
+ * output pixels per input pixel). */
+static inline __attribute__ ((always_inline)) void
+combine_n (float *restrict row, const float *const *h, const float *w, int width, gboolean add,
+           int ntaps)
+{
+  for (int ox = 0; ox < width; ox++)
+    {
+      float acc = 0.0f;
+      for (int a = 0; a < ntaps; a++)
+        acc += w[a] * h[a][ox];
+      row[ox] = add ? row[ox] + acc : acc;
+    }
+}
+
+__attribute__ ((target_clones ("avx512f", "avx2", "default"))) static void
+combine_rows (float *restrict row, const float *const *h, const float *w, int ntaps, int width,
+              gboolean add)
+{
+  if (ntaps == 4)
+    combine_n (row, h, w, width, add, 4);
+  else if (ntaps == 2)
+    combine_n (row, h, w, width, add, 2);
+  else
+    combine_n (row, h, w, width, add, 1);
+}
+
 static gboolean
 resize (const TconvTensor *input, TconvInterp interp, double scale_y, double scale_x,
         TconvTensor *output, gboolean add, GError **error)
@@ -93,7 +123,7 @@ resize (const TconvTensor *input, TconvInterp interp, double scale_y, double sca
   /* Separable: every input row resized along x once, then rows combined along y.  The
    * sums run in the same order as the 2-D formula sum_a wy_a * (sum_b wx_b * x), so
    * the result is the same to the bit; the y pass runs along contiguous rows. */
-  float *tmp = tconv_block_alloc ((gsize) (input->h + 1) * output->w); /* + a row to add */
+  float *tmp = tconv_block_alloc ((gsize) input->h * output->w);
   if (tmp == NULL)
     {
       g_free (ry);
@@ -121,21 +151,10 @@ resize (const TconvTensor *input, TconvInterp interp, double scale_y, double sca
           }
         for (int oy = 0; oy < output->h; oy++)
           {
-            float *row = dst + (gsize) oy * output->w;
-            /* when adding, the resized row is summed first (as output + resize(input)) */
-            float *out = add ? tmp + (gsize) input->h * output->w : row;
-            for (int ox = 0; ox < output->w; ox++)
-              out[ox] = 0.0f;
+            const float *h[4];
             for (int a = 0; a < ntaps; a++)
-              {
-                const float *h = tmp + (gsize) ry[oy].idx[a] * output->w;
-                const float  w = ry[oy].w[a];
-                for (int ox = 0; ox < output->w; ox++)
-                  out[ox] += w * h[ox];
-              }
-            if (add)
-              for (int ox = 0; ox < output->w; ox++)
-                row[ox] += out[ox];
+              h[a] = tmp + (gsize) ry[oy].idx[a] * output->w;
+            combine_rows (dst + (gsize) oy * output->w, h, ry[oy].w, ntaps, output->w, add);
           }
       }
   tconv_block_free (tmp);
