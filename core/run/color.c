@@ -128,7 +128,6 @@ tconv_merge_planes (const TconvModel *model, const TconvTensor *net, const Tconv
     }
 }
 
-
 void
 tconv_planes_from_pixels (const float *pixels, int ch, TconvTensor *net)
 {

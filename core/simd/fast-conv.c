@@ -219,10 +219,10 @@ block_slots (const Channel *ch, int n, int ocb, int span)
   return slots;
 }
 
-/* The kernel for these channels: fewest FMA slots, weighed by how many FMAs a load
- * feeds (one channel per block is load-bound); of two that cost the same, the one with
- * fewer slots (FSRCNN's x4 head: 108 slots in blocks of 4, 120 in blocks of 8, and the
- * blocks of 4 measure faster). */
+/* The kernel for these channels, in this order: fewest FMA slots, weighed by how many
+ * FMAs a load feeds (one channel per block is load-bound); of two that cost the same,
+ * the one with fewer slots (FSRCNN's x4 head in phase order: 108 slots in blocks of 4,
+ * 120 in blocks of 8, and the blocks of 4 measure faster). */
 static const TconvMicroKernel *
 pick_micro_kernel (const Isa *isa, const Channel *ch, int n, int span, double *cost_out)
 {
