@@ -18,6 +18,10 @@ const char *tconv_fast_isa (void);
  * process; FALSE if this processor lacks it.  Tests and benchmarks use it. */
 gboolean tconv_fast_set_isa (const char *isa);
 
+/* Bytes of input rows the kernels read per chunk of input channels (0: half the L2
+ * cache, the default).  Tests force small chunks to cover the partial-sum path. */
+void tconv_fast_set_chunk_budget (gsize bytes);
+
 /* Both compute exactly what the reference does, into an output of the shape the
  * reference's shape function gives.  They return FALSE, touching nothing, when the
  * layer is not one they cover (strided conv2d) or the fast paths are off. */
