@@ -8,6 +8,9 @@
  * while it walks the input channels and taps: one vector load feeds OCB FMAs and one
  * broadcast weight feeds NV, so the FMA units, not the loads, set the pace. */
 #include <string.h>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include "micro-kernels.h"
 
@@ -33,12 +36,24 @@ load (const float *p)
   return v;
 }
 
-/* PReLU on a vector: v where v >= 0, slope * v elsewhere. */
+/* PReLU on a vector: v where v >= 0, slope * v elsewhere.  In two instructions where
+ * the target has them (a compare and a masked multiply; or a compare, a multiply and
+ * a blend), where the generic form takes five: after a 1x1 convolution, whose sums take
+ * few FMAs, they add up. */
 static inline vf
 prelu (vf v, float slope)
 {
+#if defined(__AVX512F__)
+  __m512    x = (__m512) v;
+  __mmask16 neg = _mm512_cmp_ps_mask (x, _mm512_setzero_ps (), _CMP_LT_OQ);
+  return (vf) _mm512_mask_mul_ps (x, neg, x, _mm512_set1_ps (slope));
+#elif defined(__AVX2__)
+  __m256 x = (__m256) v, neg = _mm256_cmp_ps (x, _mm256_setzero_ps (), _CMP_LT_OQ);
+  return (vf) _mm256_blendv_ps (x, _mm256_mul_ps (x, _mm256_set1_ps (slope)), neg);
+#else
   vi neg = v < (vf) {};
   return (vf) (((vi) v & ~neg) | ((vi) (v * slope) & neg));
+#endif
 }
 
 static inline void
@@ -85,6 +100,43 @@ acc_done (const TconvMicroKernelArgs *a, int j, int r, int x, vf *v, int nv)
       memcpy (a->partial + (gsize) j * a->pstride + x + i * VL, &v[i], sizeof v[i]);
 }
 
+/* Whether every channel of a full block stores NV whole vectors at row r, column x,
+ * one after the other: then the sums go out straight from the registers, where the
+ * general path (acc_done) makes the compiler spill them and test every vector.  For
+ * layers with few multiply-adds per output, such as 1x1 convolutions, that path cost
+ * as much as the sums. */
+static inline gboolean
+dense_at (const TconvMicroKernelArgs *a, int ocb, int min_rows, int min_cols, int r, int x,
+          int nv)
+{
+  return a->cob == ocb && a->out_step == 1 && r < min_rows && x + nv * VL <= min_cols;
+}
+
+/* The smallest extent of the block's channels, rows then columns (0 if it is not full). */
+static inline void
+block_extent (const TconvMicroKernelArgs *a, int ocb, int *min_rows, int *min_cols)
+{
+  *min_rows = *min_cols = a->cob == ocb ? G_MAXINT : 0;
+  for (int j = 0; j < a->cob && a->cob == ocb; j++)
+    *min_rows = MIN (*min_rows, a->rows[j]), *min_cols = MIN (*min_cols, a->cols[j]);
+}
+
+#define DENSE_DONE(OCB, NV)                                                                  \
+  {                                                                                          \
+    const float *slope = a->last ? a->slope : NULL;                                          \
+    _Pragma ("GCC unroll 16") for (int j = 0; j < OCB; j++)                                  \
+    {                                                                                        \
+      float *dst = a->last ? a->out[j] + (gsize) r * a->out_row + x                          \
+                           : a->partial + (gsize) j * a->pstride + x;                        \
+      float  s = slope ? slope[j] : 0.0f;                                                    \
+      _Pragma ("GCC unroll 8") for (int i = 0; i < NV; i++)                                  \
+      {                                                                                      \
+        vf v = slope ? prelu (acc[j][i], s) : acc[j][i];                                     \
+        memcpy (dst + i * VL, &v, sizeof v);                                                 \
+      }                                                                                      \
+    }                                                                                        \
+  }
+
 /* OCB channels x NV vectors at row r, columns x.. */
 #define BLOCK(OCB, NV)                                                                       \
   {                                                                                          \
@@ -107,8 +159,11 @@ acc_done (const TconvMicroKernelArgs *a, int j, int r, int x, vf *v, int nv)
                 acc[j][i] += wp[j] * v[i];                                                   \
           }                                                                                  \
       }                                                                                      \
-    for (int j = 0; j < a->cob; j++)                                                         \
-      acc_done (a, j, r, x, acc[j], NV);                                                     \
+    if (dense_at (a, OCB, min_rows, min_cols, r, x, NV))                                     \
+      DENSE_DONE (OCB, NV)                                                                   \
+    else                                                                                     \
+      for (int j = 0; j < a->cob; j++)                                                       \
+        acc_done (a, j, r, x, acc[j], NV);                                                   \
   }
 
 /* Full NV-vector steps, then one step of just the vectors the row has left: a row
@@ -118,6 +173,8 @@ acc_done (const TconvMicroKernelArgs *a, int j, int r, int x, vf *v, int nv)
   G_STATIC_ASSERT (NV <= 6); /* the tail below has one case per vector count */            \
   static void kernel_##OCB##x##NV (const TconvMicroKernelArgs *a)                               \
   {                                                                                        \
+    int min_rows, min_cols;                                                                \
+    block_extent (a, OCB, &min_rows, &min_cols);                                           \
     for (int r = a->row0; r < a->row0 + a->nrows; r++)                                     \
       {                                                                                    \
         int x = 0;                                                                         \
