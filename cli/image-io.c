@@ -105,8 +105,11 @@ gboolean
 tconv_image_load (const char *path, TconvImage *image, GError **error)
 {
   int w, h;
-  tconv_gegl_start ();
   memset (image, 0, sizeof *image);
+  /* a missing file is said before GEGL starts (a few hundred ms and MB) */
+  if (!check_readable (path, error))
+    return FALSE;
+  tconv_gegl_start ();
   if (!tconv_image_probe (path, &w, &h, error))
     return FALSE;
 

@@ -34,7 +34,7 @@ typedef struct
   int          width;       /* columns computed (the widest channel's) */
   gsize        out_row;     /* between output rows of a channel */
   int          out_step;    /* between output columns of a channel */
-  /* The input channels may come in chunks, so that the rows a call reads stay in L1:
+  /* The input channels may come in chunks, so that the rows a call reads stay in cache:
    * a chunk that is not the first starts from `partial` (ocb rows of pstride floats),
    * one that is not the last leaves its sums there instead of in `out`. */
   float       *partial;

@@ -5,12 +5,13 @@ image (float), rounded to 8 bits, JPEG at quality Q with 4:2:0 chroma (PIL's lib
 its defaults), decoded, and the BT.601 Y of the decoded image is the network input.
 Training adds mild blur or noise before the downscale to some samples.
 """
+import functools
 import io
 
 import numpy as np
 from PIL import Image, ImageFilter
 
-from sr_data import imresize, modcrop
+from sr_data import imresize, modcrop, resize_matrix
 
 
 def load_rgb(path):
@@ -18,8 +19,17 @@ def load_rgb(path):
     return np.asarray(Image.open(path).convert("RGB"), dtype=np.float64) / 255.0
 
 
+@functools.lru_cache(maxsize=64)
+def _matrix(in_len, out_len, factor):
+    return resize_matrix(in_len, out_len, factor)
+
+
 def resize_rgb(rgb, factor):
-    return np.stack([imresize(rgb[..., c], factor) for c in range(3)], axis=-1)
+    """imresize of each channel; the matrices of a size are built once (crops repeat)."""
+    h, w = rgb.shape[:2]
+    oh, ow = int(np.ceil(h * factor)), int(np.ceil(w * factor))
+    my, mx = _matrix(h, oh, factor), _matrix(w, ow, factor)
+    return np.stack([my @ rgb[..., c] @ mx.T for c in range(3)], axis=-1)
 
 
 def jpeg_roundtrip(rgb, quality):
@@ -52,19 +62,78 @@ class PhotoMix:
     def __init__(self, clean, qmin, qmax, mild, rng):
         self.clean, self.qmin, self.qmax, self.mild, self.rng = clean, qmin, qmax, mild, rng
 
-    def __call__(self, hr_rgb, scale):
+    def __call__(self, hr_rgb, scale, lr_rgb=None):
+        """The LR Y of one draw; lr_rgb, when given, is hr_rgb's clean downscale, which
+        the draws that neither blur nor add noise use instead of downscaling again."""
         r = self.rng
         if r.random() < self.clean:
-            return lr_of(hr_rgb, scale)
+            return lr_of(hr_rgb, scale) if lr_rgb is None else y_of(lr_rgb)
         src = hr_rgb
         if r.random() < self.mild:
+            lr_rgb = None
             if r.random() < 0.5:
                 im = Image.fromarray(np.clip(np.round(src * 255), 0, 255).astype(np.uint8))
                 src = np.asarray(im.filter(ImageFilter.GaussianBlur(r.uniform(0.3, 0.9))),
                                  dtype=np.float64) / 255.0
             else:
                 src = np.clip(src + r.normal(0.0, r.uniform(1.0, 4.0) / 255.0, src.shape), 0, 1)
-        return lr_of(src, scale, int(r.integers(self.qmin, self.qmax + 1)))
+        quality = int(r.integers(self.qmin, self.qmax + 1))
+        if lr_rgb is None:
+            return lr_of(src, scale, quality)
+        return y_of(jpeg_roundtrip(lr_rgb, quality))
+
+
+def hr_images(paths, scale, downscales):
+    """(HR, LR) float32 RGB of every training image and its downscaled copies: HR cut to
+    a multiple of the scale, LR its clean downscale (the evaluation protocol's)."""
+    images = []
+    for path in paths:
+        rgb = load_rgb(path)
+        for f in downscales:
+            hr = rgb if f == 1.0 else np.clip(resize_rgb(rgb, f), 0.0, 1.0)
+            hr = np.stack([modcrop(hr[..., c], scale) for c in range(3)], axis=-1)
+            images.append((hr.astype(np.float32), resize_rgb(hr, 1.0 / scale).astype(np.float32)))
+    return images
+
+
+class PhotoCrops:
+    """Random LR/HR Y crops, each degraded as it is drawn: its own `mix` draw (quality,
+    blur, noise) and its own position against the JPEG's 8x8 grid, where hr_pairs gives
+    every image `copies` fixed degradations.  The crop is degraded with a margin of
+    LR pixels round it, so that neither a downscale's borders nor the JPEG's edge blocks
+    reach the pixels kept.  Crops the mix neither blurs nor makes noisy are cut from the
+    whole image's clean downscale (the exact protocol, and no resize per crop)."""
+
+    def __init__(self, images, scale, lr_patch, mix, seed, margin=8):
+        self.images = [im for im in images if min(im[1].shape[:2]) >= lr_patch + 2 * margin]
+        self.weights = np.array([im[1].shape[0] * im[1].shape[1] for im in self.images], np.float64)
+        self.weights /= self.weights.sum()
+        self.scale, self.lr_patch, self.mix, self.margin = scale, lr_patch, mix, margin
+        self.rng = np.random.default_rng(seed)
+
+    def crop(self):
+        s, p, m, r = self.scale, self.lr_patch, self.margin, self.rng
+        hr_im, lr_im = self.images[r.choice(len(self.images), p=self.weights)]
+        big = p + 2 * m
+        y = r.integers(0, lr_im.shape[0] - big + 1)
+        x = r.integers(0, lr_im.shape[1] - big + 1)
+        hr = hr_im[y * s:(y + big) * s, x * s:(x + big) * s].astype(np.float64)
+        lr = self.mix(hr, s, lr_im[y:y + big, x:x + big].astype(np.float64))
+        oy, ox = r.integers(m // 2, m + m // 2 + 1, size=2)  # where the kept part sits
+        a = lr[oy:oy + p, ox:ox + p]
+        b = y_of(hr[oy * s:(oy + p) * s, ox * s:(ox + p) * s])
+        rot, flip = r.integers(0, 4), r.integers(0, 2)
+        a, b = np.rot90(a, rot), np.rot90(b, rot)
+        return (a[:, ::-1], b[:, ::-1]) if flip else (a, b)
+
+    def batch(self, n):
+        import torch
+        s, p = self.scale, self.lr_patch
+        lrs = np.empty((n, 1, p, p), np.float32)
+        hrs = np.empty((n, 1, p * s, p * s), np.float32)
+        for i in range(n):
+            lrs[i, 0], hrs[i, 0] = self.crop()
+        return torch.from_numpy(lrs), torch.from_numpy(hrs)
 
 
 def hr_pairs(paths, scale, downscales, mix, copies):

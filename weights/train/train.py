@@ -105,6 +105,27 @@ def evaluate(model, scale, folder, quality=None):
     return float(np.mean(scores))
 
 
+class EmaWeights:
+    """An exponential moving average of a model's weights (Polyak averaging): the small
+    networks' last steps jitter around the optimum, and the average sits nearer to it."""
+
+    def __init__(self, model, decay, state=None):
+        self.decay = decay
+        self.state = state or {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    @torch.no_grad()
+    def update(self, model):
+        for k, v in model.state_dict().items():
+            if v.dtype.is_floating_point:
+                self.state[k].mul_(self.decay).add_(v, alpha=1.0 - self.decay)
+
+    def swap_in(self, model):
+        """Loads the average into the model; returns the raw weights."""
+        raw = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        model.load_state_dict(self.state)
+        return raw
+
+
 def load_model_file(model, path):
     """Weights from a tconv model file (.safetensors), in the order of the module's
     parameters: the exporter writes them in layer order, with the same shapes."""
@@ -157,6 +178,13 @@ def main():
     ap.add_argument("--jpeg-q", default="45,95", help="photo: JPEG quality range")
     ap.add_argument("--mild", type=float, default=0.15, help="photo: share blurred or noisy")
     ap.add_argument("--copies", type=int, default=4, help="photo: degraded copies per image")
+    ap.add_argument("--per-crop", action="store_true",
+                    help="photo: degrade every crop as it is drawn (degrade.PhotoCrops), "
+                         "not --copies fixed copies of each image")
+    ap.add_argument("--ema", type=float, default=0.0,
+                    help="decay of an exponential moving average of the weights (e.g. 0.999); "
+                         "validated, checkpointed and saved as model.pt in place of the raw "
+                         "weights; 0: off")
     ap.add_argument("--ckpt-every", type=int, default=1000)
     ap.add_argument("--downscales", default="1.0,0.8,0.6", help="extra downscaled copies of each image")
     ap.add_argument("--train", default="train/T91,train/BSD200")
@@ -176,7 +204,7 @@ def main():
     opt = torch.optim.Adam([
         {"params": [p for p in model.parameters() if id(p) not in head_ids], "lr_scale": 1.0},
         {"params": list(head.parameters()), "lr_scale": a.head_lr_scale}], lr=a.lr)
-    start = 0
+    start, ck = 0, {}
     ckpt_path = os.path.join(a.out, "ckpt.pt")
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path)
@@ -198,17 +226,25 @@ def main():
 
     folders = [os.path.join(DATASETS, f) for f in a.train.split(",")]
     downscales = [float(f) for f in a.downscales.split(",")]
+    # Each run gets its own stream, and a resumed run does not replay the patches it saw.
+    stream_seed = a.seed * 1000003 + start
     if a.degradation == "photo":
         qmin, qmax = (int(q) for q in a.jpeg_q.split(","))
-        mix = degrade.PhotoMix(a.clean_share, qmin, qmax, a.mild, np.random.default_rng(a.seed))
+        mix = degrade.PhotoMix(a.clean_share, qmin, qmax, a.mild,
+                               np.random.default_rng(stream_seed if a.per_crop else a.seed))
         paths = [p for f in folders for p in image_paths(f)]
-        pairs = degrade.hr_pairs(paths, a.scale, downscales, mix, a.copies)
+        if a.per_crop:
+            pairs = degrade.hr_images(paths, a.scale, downscales)
+            sampler = degrade.PhotoCrops(pairs, a.scale, a.lr_patch, mix, seed=stream_seed)
+        else:
+            pairs = degrade.hr_pairs(paths, a.scale, downscales, mix, a.copies)
     else:
         pairs = load_pairs(folders, a.scale, downscales)
-    # Each run gets its own stream, and a resumed run does not replay the patches it saw.
-    sampler = PatchSampler(pairs, a.scale, a.lr_patch, seed=a.seed * 1000003 + start)
+    if not (a.degradation == "photo" and a.per_crop):
+        sampler = PatchSampler(pairs, a.scale, a.lr_patch, seed=stream_seed)
     val = os.path.join(DATASETS, a.val)
     print(f"{len(pairs)} training images", flush=True)
+    ema = EmaWeights(model, a.ema, ck.get("ema") if start else None) if a.ema else None
 
     t0, running = time.time(), 0.0
     for it in range(start, min(a.iters, a.stop_at or a.iters)):
@@ -221,8 +257,11 @@ def main():
         loss.backward()
         opt.step()
         running += loss.item()
+        if ema:
+            ema.update(model)
         done = it + 1
         if done % a.ckpt_every == 0 or done == a.iters or done == a.stop_at:
+            raw = ema.swap_in(model) if ema else None
             psnr = evaluate(model, a.scale, val)
             jpeg = ""
             if a.degradation == "photo":
@@ -235,10 +274,13 @@ def main():
             print(f"iter {done}/{a.iters} loss {running / a.ckpt_every:.5f} lr {lr_now:.2e} "
                   f"val-PSNR {psnr:.3f}{jpeg} ({time.time() - t0:.0f}s)", flush=True)
             running = 0.0
-            tmp = ckpt_path + ".tmp"
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "iter": done}, tmp)
-            os.replace(tmp, ckpt_path)
             torch.save(model.state_dict(), os.path.join(a.out, "model.pt"))
+            if ema:
+                model.load_state_dict(raw)  # training goes on from the raw weights
+            tmp = ckpt_path + ".tmp"
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "iter": done,
+                        **({"ema": ema.state} if ema else {})}, tmp)
+            os.replace(tmp, ckpt_path)
     print("done", flush=True)
 
 
