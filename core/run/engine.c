@@ -107,7 +107,8 @@ bicubic_planes (const TconvTensor *src, int scale, TconvTensor *dst, GError **er
  * values gets 0-255 values, one trained on full-range Y gets full-range Y (studio Y is
  * 16/255 + 219/255 full Y, exactly), and the output comes back to the engine's. */
 static gboolean
-forward_in_range (const TconvPlan *plan, TconvTensor *in, TconvTensor *out, GError **error)
+forward_in_range (const TconvPlan *plan, TconvTensor *in, const TconvRegion *keep,
+                  TconvTensor *out, GError **error)
 {
   const TconvModel *model = plan->model;
   float lo, hi;
@@ -120,7 +121,7 @@ forward_in_range (const TconvPlan *plan, TconvTensor *in, TconvTensor *out, GErr
   const gsize    n = tconv_tensor_numel (in);
   for (gsize i = 0; mapped && i < n; i++)
     in->data[i] = (float) (gain * in->data[i] + offset);
-  if (!tconv_plan_forward (plan, in, out, error))
+  if (!tconv_plan_forward_keeping (plan, in, keep, out, error))
     return FALSE;
   for (gsize i = 0, m = tconv_tensor_numel (out); mapped && i < m; i++)
     out->data[i] = (float) ((out->data[i] - offset) / gain);
@@ -251,9 +252,11 @@ process_tile (TiledRun *job, int index, GError **error)
   TconvTensor side_in = { 1, raw ? 0 : side_channels (model, job->info->channels), r.ch, r.cw,
                           NULL };
   TconvTensor net_out = { 0 };
+  /* the owned span, in the crop's output: the halo's output is never written */
+  TconvRegion keep = { r.ox0 - r.cx0 * job->scale, r.oy0 - r.cy0 * job->scale, r.ow, r.oh };
   gboolean    ok = read_tile (job, &r, &net_in, &side_in, error)
-                && (raw ? tconv_plan_forward (job->plan, &net_in, &net_out, error)
-                        : forward_in_range (job->plan, &net_in, &net_out, error))
+                && (raw ? tconv_plan_forward_keeping (job->plan, &net_in, &keep, &net_out, error)
+                        : forward_in_range (job->plan, &net_in, &keep, &net_out, error))
                 && write_tile (job, &r, &net_out, &side_in, error);
   tconv_tensor_free (&net_in);
   tconv_tensor_free (&side_in);

@@ -152,6 +152,13 @@ gboolean
 tconv_plan_forward (const TconvPlan *plan, const TconvTensor *input, TconvTensor *output,
                     GError **error)
 {
+  return tconv_plan_forward_keeping (plan, input, NULL, output, error);
+}
+
+gboolean
+tconv_plan_forward_keeping (const TconvPlan *plan, const TconvTensor *input,
+                            const TconvRegion *keep, TconvTensor *output, GError **error)
+{
   const TconvModel *model = plan->model;
   Activation        x = { *input, FALSE };
   int               first = 0;
@@ -167,7 +174,8 @@ tconv_plan_forward (const TconvPlan *plan, const TconvTensor *input, TconvTensor
     {
       TconvTensor streamed;
       gboolean    covered;
-      if (!tconv_stream_forward (plan, input, &streamed, &covered, error))
+      if (!tconv_stream_forward (plan, input, plan->pixelwise_tail ? keep : NULL, &streamed,
+                                 &covered, error))
         return FALSE;
       if (covered)
         x = (Activation) { streamed, TRUE }, first = plan->n_streamed;

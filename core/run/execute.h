@@ -11,6 +11,12 @@ G_BEGIN_DECLS
 gboolean tconv_plan_forward (const TconvPlan *plan, const TconvTensor *input,
                              TconvTensor *output, GError **error);
 
+/* The same, where only the output pixels in `keep` matter: the others may come out
+ * zero (a tile's halo).  keep NULL: all. */
+gboolean tconv_plan_forward_keeping (const TconvPlan *plan, const TconvTensor *input,
+                                     const TconvRegion *keep, TconvTensor *output,
+                                     GError **error);
+
 /* The same for a model: planned for this call, run, the plan dropped. */
 gboolean tconv_model_forward (const TconvModel *model, const TconvTensor *input,
                               TconvTensor *output, GError **error);

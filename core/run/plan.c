@@ -81,6 +81,22 @@ streamed_prefix (const TconvPlan *plan)
   return i >= 2 ? i : 0;
 }
 
+/* Whether steps [first, n_steps) each compute an output pixel from that pixel alone. */
+static gboolean
+pixelwise_from (const TconvPlan *plan, int first)
+{
+  for (int i = first; i < plan->n_steps; i++)
+    {
+      const TconvStep *s = &plan->steps[i];
+      TconvLayerKind   k = s->layer->kind;
+      if (s->kind != TCONV_STEP_LAYER
+          || !(k == TCONV_LAYER_ADD_UPSCALED_INPUT || k == TCONV_LAYER_RELU
+               || k == TCONV_LAYER_LEAKY_RELU || k == TCONV_LAYER_PRELU))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* Bytes one input pixel costs at the widest point of the steps run one by one (the
  * input and output of a layer are alive together). */
 static double
@@ -123,6 +139,7 @@ tconv_plan_new (const TconvModel *model, const TconvPlanOptions *options)
     }
   if (!(options && options->no_streaming))
     plan->n_streamed = streamed_prefix (plan);
+  plan->pixelwise_tail = pixelwise_from (plan, plan->n_streamed);
   tconv_model_tiling (model, &plan->halo, &plan->align);
   plan->bytes_per_input_pixel = bytes_per_input_pixel (plan);
   return plan;

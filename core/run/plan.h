@@ -40,12 +40,24 @@ typedef struct
   gboolean no_streaming; /* layer by layer (tests and benchmarks compare the two) */
 } TconvPlanOptions;
 
+/* The part of a run's output its caller keeps: a tile without its halo.  Rows and
+ * columns only the halo needs are then left out of each streamed layer, which would
+ * otherwise compute the whole tile and halo at every depth. */
+typedef struct
+{
+  int x, y, w, h;
+} TconvRegion;
+
 typedef struct
 {
   const TconvModel *model; /* borrowed: it must outlive the plan */
   TconvStep        *steps;
   int               n_steps;
   int               n_streamed;   /* leading steps that run row-streamed; 0: none */
+  /* every step after the streamed ones computes each output pixel from that pixel alone
+   * (the residual, activations): a streamed run may then compute just the part of the
+   * output its caller keeps (TconvRegion) */
+  gboolean          pixelwise_tail;
   int               halo, align;  /* as tconv_model_tiling */
   double            bytes_per_input_pixel; /* a tile's working memory, run layer by layer */
 } TconvPlan;

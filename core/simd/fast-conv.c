@@ -259,7 +259,7 @@ struct _TconvPackedLayer
   /* the padded input: `top` rows and `left` columns before the input; after it, a
    * conv2d's padding (after_y, after_x), a transposed conv's reach past its last phase
    * row (cmax_y, cmax_x); output rows read rows row_lo..row_hi of it */
-  int                top, left, after_y, after_x, row_lo, row_hi;
+  int                top, left, after_y, after_x, row_lo, row_hi, col_lo, col_hi;
   Block             *blocks;
 };
 
@@ -362,8 +362,9 @@ tconv_pack_conv2d (const TconvTensor *w, const float *bias, const TconvConv2dPar
   pl->sy = pl->sx = 1;
   pl->top = pl->after_y = p->padding[0];
   pl->left = pl->after_x = p->padding[1];
-  pl->row_lo = 0;
+  pl->row_lo = pl->col_lo = 0;
   pl->row_hi = p->dilation[0] * (w->h - 1);
+  pl->col_hi = p->dilation[1] * (w->w - 1);
   g_free (dy), g_free (dx), g_free (ky), g_free (kx), g_free (ch);
   return pl;
 }
@@ -511,11 +512,12 @@ tconv_pack_conv_transpose2d (const TconvTensor *w, const float *bias,
   int      *ky = g_new (int, ntaps_max), *kx = g_new (int, ntaps_max);
   int      *first = g_new (int, n_phases + 1);
   int       nt = phase_taps (w, p, &geo, row, col, ky, kx, first);
-  int       row_lo = geo.top, row_hi = geo.top, span = 1;
+  int       row_lo = geo.top, row_hi = geo.top, col_lo = geo.left, col_hi = geo.left, span = 1;
 
   for (int t = 0; t < nt; t++)
     {
       row_lo = t ? MIN (row_lo, row[t]) : row[t], row_hi = t ? MAX (row_hi, row[t]) : row[t];
+      col_lo = t ? MIN (col_lo, col[t]) : col[t], col_hi = t ? MAX (col_hi, col[t]) : col[t];
       span = MAX (span, col[t] + 1);
     }
   for (int t = 0; t < nt; t++)
@@ -538,7 +540,7 @@ tconv_pack_conv_transpose2d (const TconvTensor *w, const float *bias,
   pl->transposed = TRUE;
   pl->sy = sy, pl->sx = sx;
   pl->top = geo.top, pl->left = geo.left, pl->after_y = geo.after_y, pl->after_x = geo.after_x;
-  pl->row_lo = row_lo, pl->row_hi = row_hi;
+  pl->row_lo = row_lo, pl->row_hi = row_hi, pl->col_lo = col_lo, pl->col_hi = col_hi;
   g_free (row), g_free (col), g_free (ky), g_free (kx), g_free (first), g_free (ch);
   g_free (alt), g_free (by_taps);
   return pl;
@@ -567,7 +569,7 @@ struct _TconvRowPass
 static TconvPassInput
 pass_input (const TconvPackedLayer *pl, int in_h, int in_w, int out_h, int out_w)
 {
-  TconvPassInput g = { pl->top, pl->left, 0, 0, pl->row_lo, pl->row_hi };
+  TconvPassInput g = { pl->top, pl->left, 0, 0, pl->row_lo, pl->row_hi, pl->col_lo, pl->col_hi };
   if (!pl->transposed)
     g.ph = in_h + pl->top + pl->after_y, g.pw = in_w + pl->left + pl->after_x;
   else
@@ -712,18 +714,22 @@ tconv_row_pass_rows (const TconvRowPass *pass)
 
 void
 tconv_row_pass_run (const TconvRowPass *pass, const float *window, const int *row_offsets,
-                    gsize plane, float *out, int r)
+                    gsize plane, float *out, int r, int x0, int x1)
 {
   const TconvPackedLayer *pl = pass->pl;
   const int               ocb = pl->ocb;
   TconvMicroKernelArgs   *args = pass->run_args;
   gboolean               *wanted = pass->wanted;
 
+  x0 = MAX (x0, 0);
   for (int b = 0; b < pl->n_blocks; b++)
     {
       TconvMicroKernelArgs *a = &args[b];
       *a = pass->args[b];
       wanted[b] = FALSE;
+      a->width = MIN (a->width, x1) - x0;
+      if (a->width <= 0)
+        continue;
       if (row_offsets)
         {
           /* the same taps, with each row where the caller keeps it */
@@ -736,8 +742,10 @@ tconv_row_pass_run (const TconvRowPass *pass, const float *window, const int *ro
       for (int j = 0; j < a->cob; j++)
         {
           a->rows[j] = r < pass->out_rows[b * ocb + j];
-          a->out[j] = out + pass->out_off[b * ocb + j] + (gsize) r * a->out_row;
-          wanted[b] |= a->rows[j];
+          a->out[j] = out + pass->out_off[b * ocb + j] + (gsize) r * a->out_row
+                      + (gsize) x0 * a->out_step;
+          a->cols[j] = MAX (0, MIN (a->cols[j], x1) - x0);
+          wanted[b] |= a->rows[j] && a->cols[j] > 0;
         }
       a->row0 = 0;
       a->plane = plane;
@@ -751,7 +759,7 @@ tconv_row_pass_run (const TconvRowPass *pass, const float *window, const int *ro
         TconvMicroKernelArgs *a = &args[b];
         if (!wanted[b])
           continue;
-        a->in = window + (gsize) c0 * plane;
+        a->in = window + (gsize) c0 * plane + x0;
         a->cin = MIN (pass->chunk, pl->cin - c0);
         a->w = pl->blocks[b].w + (gsize) c0 * a->ntaps * ocb;
         a->first = c0 == 0;
@@ -783,7 +791,7 @@ tconv_fast_run_packed (TconvPackedLayer *const *packed, int groups, const TconvT
         for (int r = 0; ok && r < pass->rows; r++)
           tconv_row_pass_run (pass, buf + (gsize) k * cig * g->ph * g->pw
                                       + (gsize) (r + g->row_lo) * g->pw,
-                              NULL, (gsize) g->ph * g->pw, base, r);
+                              NULL, (gsize) g->ph * g->pw, base, r, 0, G_MAXINT);
         if (copy)
           tconv_block_free (buf);
         tconv_row_pass_free (pass);

@@ -55,7 +55,8 @@ gboolean tconv_fold_resize_conv2d (int s, const TconvTensor *weight, const Tconv
 typedef struct
 {
   int top, left, ph, pw;
-  int row_lo, row_hi;
+  int row_lo, row_hi; /* padded rows output row 0 reads */
+  int col_lo, col_hi; /* padded columns output column 0 reads */
 } TconvPassInput;
 
 typedef struct _TconvPackedLayer TconvPackedLayer;
@@ -87,8 +88,10 @@ int                   tconv_row_pass_rows (const TconvRowPass *pass);
  * (channels `plane` floats apart), into the output whose channel 0 starts at `out`
  * (planes out_h x out_w, as the layer's output tensor).  Window row k starts
  * row_offsets[k] floats after `window` (may be negative: a ring buffer), or k * pw
- * when row_offsets is NULL. */
+ * when row_offsets is NULL.  Only columns [x0, x1) of the row are computed (columns of
+ * the phases for a transposed convolution; 0, G_MAXINT: all). */
 void                  tconv_row_pass_run (const TconvRowPass *pass, const float *window,
-                                          const int *row_offsets, gsize plane, float *out, int r);
+                                          const int *row_offsets, gsize plane, float *out, int r,
+                                          int x0, int x1);
 
 G_END_DECLS
