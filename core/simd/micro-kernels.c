@@ -116,8 +116,11 @@ dense_at (const TconvMicroKernelArgs *a, int ocb, int min_rows, int min_cols, in
 static inline void
 block_extent (const TconvMicroKernelArgs *a, int ocb, int *min_rows, int *min_cols)
 {
-  *min_rows = *min_cols = a->cob == ocb ? G_MAXINT : 0;
-  for (int j = 0; j < a->cob && a->cob == ocb; j++)
+  *min_rows = *min_cols = 0;
+  if (a->cob != ocb)
+    return;
+  *min_rows = *min_cols = G_MAXINT;
+  for (int j = 0; j < ocb; j++)
     *min_rows = MIN (*min_rows, a->rows[j]), *min_cols = MIN (*min_cols, a->cols[j]);
 }
 

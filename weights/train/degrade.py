@@ -11,7 +11,7 @@ import io
 import numpy as np
 from PIL import Image, ImageFilter
 
-from sr_data import imresize, modcrop, resize_matrix
+from sr_data import augment, imresize, modcrop, resize_matrix
 
 
 def load_rgb(path):
@@ -83,17 +83,20 @@ class PhotoMix:
         return y_of(jpeg_roundtrip(lr_rgb, quality))
 
 
-def hr_images(paths, scale, downscales):
-    """(HR, LR) float32 RGB of every training image and its downscaled copies: HR cut to
-    a multiple of the scale, LR its clean downscale (the evaluation protocol's)."""
-    images = []
+def hr_copies(paths, scale, downscales):
+    """Every training image and its downscaled copies, as RGB cut to a multiple of the scale."""
     for path in paths:
         rgb = load_rgb(path)
         for f in downscales:
             hr = rgb if f == 1.0 else np.clip(resize_rgb(rgb, f), 0.0, 1.0)
-            hr = np.stack([modcrop(hr[..., c], scale) for c in range(3)], axis=-1)
-            images.append((hr.astype(np.float32), resize_rgb(hr, 1.0 / scale).astype(np.float32)))
-    return images
+            yield np.stack([modcrop(hr[..., c], scale) for c in range(3)], axis=-1)
+
+
+def hr_images(paths, scale, downscales):
+    """(HR, LR) float32 RGB of every hr_copies image: LR its clean downscale (the
+    evaluation protocol's)."""
+    return [(hr.astype(np.float32), resize_rgb(hr, 1.0 / scale).astype(np.float32))
+            for hr in hr_copies(paths, scale, downscales)]
 
 
 class PhotoCrops:
@@ -122,9 +125,7 @@ class PhotoCrops:
         oy, ox = r.integers(m // 2, m + m // 2 + 1, size=2)  # where the kept part sits
         a = lr[oy:oy + p, ox:ox + p]
         b = y_of(hr[oy * s:(oy + p) * s, ox * s:(ox + p) * s])
-        rot, flip = r.integers(0, 4), r.integers(0, 2)
-        a, b = np.rot90(a, rot), np.rot90(b, rot)
-        return (a[:, ::-1], b[:, ::-1]) if flip else (a, b)
+        return augment(a, b, r)
 
     def batch(self, n):
         import torch
@@ -139,12 +140,8 @@ class PhotoCrops:
 def hr_pairs(paths, scale, downscales, mix, copies):
     """(LR Y, HR Y) float32 pairs: every image, its downscaled copies, `copies` degradations."""
     pairs = []
-    for path in paths:
-        rgb = load_rgb(path)
-        for f in downscales:
-            hr = rgb if f == 1.0 else np.clip(resize_rgb(rgb, f), 0.0, 1.0)
-            hr = np.stack([modcrop(hr[..., c], scale) for c in range(3)], axis=-1)
-            target = y_of(hr).astype(np.float32)
-            for _ in range(copies):
-                pairs.append((mix(hr, scale).astype(np.float32), target))
+    for hr in hr_copies(paths, scale, downscales):
+        target = y_of(hr).astype(np.float32)
+        for _ in range(copies):
+            pairs.append((mix(hr, scale).astype(np.float32), target))
     return pairs

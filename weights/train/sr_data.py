@@ -68,6 +68,13 @@ def modcrop(img, scale):
     return img[: h - h % scale, : w - w % scale]
 
 
+def augment(lr, hr, rng):
+    """One of the eight rotations and flips, the same for an LR crop and its HR crop."""
+    rot, flip = rng.integers(0, 4), rng.integers(0, 2)
+    lr, hr = np.rot90(lr, rot), np.rot90(hr, rot)
+    return (lr[:, ::-1], hr[:, ::-1]) if flip else (lr, hr)
+
+
 def image_paths(folder):
     return sorted(os.path.join(folder, f) for f in os.listdir(folder)
                   if f.lower().endswith((".png", ".bmp", ".jpg")))

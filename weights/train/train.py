@@ -24,7 +24,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models  # noqa: E402
 import degrade  # noqa: E402
-from sr_data import image_paths, imresize, load_y, modcrop, psnr_y  # noqa: E402
+from sr_data import augment, image_paths, imresize, load_y, modcrop, psnr_y  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATASETS = os.environ.get("TCONV_DATASETS", os.path.join(HERE, "..", "..", "..", "shared", "datasets"))
@@ -63,12 +63,8 @@ class PatchSampler:
             lr, hr = self.pairs[k]
             y = self.rng.integers(0, lr.shape[0] - p + 1)
             x = self.rng.integers(0, lr.shape[1] - p + 1)
-            a, b = lr[y:y + p, x:x + p], hr[y * s:(y + p) * s, x * s:(x + p) * s]
-            rot, flip = self.rng.integers(0, 4), self.rng.integers(0, 2)
-            a, b = np.rot90(a, rot), np.rot90(b, rot)
-            if flip:
-                a, b = a[:, ::-1], b[:, ::-1]
-            lrs[i, 0], hrs[i, 0] = a, b
+            lrs[i, 0], hrs[i, 0] = augment(lr[y:y + p, x:x + p],
+                                           hr[y * s:(y + p) * s, x * s:(x + p) * s], self.rng)
         return torch.from_numpy(lrs), torch.from_numpy(hrs)
 
 
