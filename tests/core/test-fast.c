@@ -2,6 +2,9 @@
  * random shapes, for every instruction set this processor has: portable C, AVX2 and
  * AVX-512.  The portable path runs everywhere, so CI always tests it. */
 #include <math.h>
+#include <string.h>
+
+#include "cubic.h"
 
 #include "activation.h"
 #include "resize.h"
@@ -198,11 +201,95 @@ test_fast_equals_reference (void)
   g_assert_cmpint (tested, >=, 1);
 }
 
+/* PyTorch's interpolate (scale_factor=, align_corners=False) straight from its formula,
+ * output pixel by output pixel: sum_a wy_a * (sum_b wx_b * x), the order the library
+ * promises, so the comparison can be exact. */
+static void
+axis_weights (int o, int in, float ratio, TconvInterp interp, int idx[4], float w[4])
+{
+  float src = ((float) o + 0.5f) * ratio - 0.5f;
+  if (interp == TCONV_INTERP_BILINEAR)
+    {
+      src = MAX (src, 0.0f);
+      int i0 = MIN ((int) src, in - 1);
+      idx[0] = i0, idx[1] = MIN (i0 + 1, in - 1);
+      w[0] = 1.0f - (src - (float) i0), w[1] = src - (float) i0;
+      return;
+    }
+  int   i0 = (int) floorf (src);
+  float f = src - (float) i0;
+  for (int k = 0; k < 4; k++)
+    {
+      idx[k] = CLAMP (i0 - 1 + k, 0, in - 1);
+      w[k] = (float) tconv_cubic (f + 1.0f - (float) k,
+                                  interp == TCONV_INTERP_KEYS ? TCONV_CUBIC_A_KEYS : TCONV_CUBIC_A_PYTORCH);
+    }
+}
+
+static float
+resized_pixel (const TconvTensor *in, TconvInterp interp, int s, int oy, int ox)
+{
+  int   n = interp == TCONV_INTERP_BILINEAR ? 2 : 4, iy[4], ix[4];
+  float wy[4], wx[4], acc = 0.0f, ratio = (float) (1.0 / s);
+
+  axis_weights (oy, in->h, ratio, interp, iy, wy);
+  axis_weights (ox, in->w, ratio, interp, ix, wx);
+  for (int a = 0; a < n; a++)
+    {
+      float row = 0.0f;
+      for (int b = 0; b < n; b++)
+        row += wx[b] * in->data[(gsize) iy[a] * in->w + ix[b]];
+      acc += wy[a] * row;
+    }
+  return acc;
+}
+
+/* The x pass computes the interior of an integer upscale phase by phase; the borders and
+ * fractional factors by gathering taps.  Every width from one pixel up, so that phased
+ * interiors of every length, and none, are covered; resize_add on top of a random
+ * tensor must give the plain resize plus that tensor, to the bit. */
+static void
+test_resize_phases (void)
+{
+  const TconvInterp interps[] = { TCONV_INTERP_BILINEAR, TCONV_INTERP_BICUBIC, TCONV_INTERP_KEYS };
+  int               cases = 0;
+
+  for (int w = 1; w <= 80; w++)
+    for (int s = 2; s <= 5; s++)
+      for (guint i = 0; i < G_N_ELEMENTS (interps); i++)
+        {
+          int         h = g_rand_int_range (rng, 1, 6);
+          TconvTensor in = random_tensor (1, 1, h, w), out = random_tensor (1, 1, h * s, w * s);
+          TconvTensor base = random_tensor (1, 1, h * s, w * s);
+          TconvTensor sum = base;
+          g_assert_true (tconv_tensor_alloc (&sum, "sum", NULL));
+          memcpy (sum.data, base.data, tconv_tensor_numel (&base) * sizeof (float));
+          g_assert_true (tconv_resize (&in, interps[i], s, s, &out, NULL));
+          g_assert_true (tconv_resize_add (&in, interps[i], s, s, &sum, NULL));
+          for (int oy = 0; oy < h * s; oy++)
+            for (int ox = 0; ox < w * s; ox++)
+              {
+                gsize at = (gsize) oy * w * s + ox;
+                float want = resized_pixel (&in, interps[i], s, oy, ox);
+                if (out.data[at] != want || sum.data[at] != base.data[at] + want)
+                  g_error ("resize x%d interp %d %dx%d at (%d, %d): %.9g, want %.9g", s, interps[i],
+                           w, h, ox, oy, out.data[at], want);
+              }
+          tconv_tensor_free (&in);
+          tconv_tensor_free (&out);
+          tconv_tensor_free (&base);
+          tconv_tensor_free (&sum);
+          cases++;
+        }
+  g_printerr ("%d integer-factor resizes equal the formula to the bit\n", cases);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   rng = g_rand_new_with_seed (1234);
   g_test_add_func ("/fast/equals-reference", test_fast_equals_reference);
+  g_test_add_func ("/fast/resize-phases", test_resize_phases);
   return g_test_run ();
 }
