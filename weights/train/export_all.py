@@ -34,7 +34,8 @@ SHIPPED = {
     # fine-tuned from the shipped clean model of the same name (fifth session)
     "photo-x2-b": ("fsrcnn-photo-x2", "transposed", 2, 9, "bicubic"),
     "photo-x3": ("fsrcnn-photo-x3", "transposed", 3, 9, "bicubic"),
-    "photo-x4": ("fsrcnn-photo-x4", "transposed", 4, 9, "bicubic"),
+    # photo-x4, then five fine-tunes toward lower qualities (eighth and ninth sessions)
+    "photo-x4-j": ("fsrcnn-photo-x4", "transposed", 4, 9, "bicubic"),
     "photo-rc-x2": ("fsrcnn-rc-photo-x2", "resize-conv", 2, 9, "keys"),
     # SESR-M5's recipe on a transposed head: x2 from scratch, x3 and x4 fine-tuned from it,
     # the resize+conv twin a new head on the x2 trunk (sixth session)
@@ -56,6 +57,11 @@ PHOTO_DATA = ("T91 + BSD200 (random 32px LR crops, flips, rotations, 0.6/0.8 dow
               "LR by MATLAB-compatible bicubic downscaling of the RGB image, then for 60% of the "
               "copies PIL JPEG (4:2:0) at a quality uniform in 60-95 (a tenth of those first "
               "slightly blurred or noisy), Y of the decoded image")
+# the runs whose mix differs from PHOTO_DATA's
+TRAINING_DATA = {
+    "photo-x4-j": PHOTO_DATA + "; then fine-tuned with each crop its own draw, 10-30% clean "
+                  "and JPEG qualities of 50-95 narrowing to 55-80, EMA weights, L1 then MSE",
+}
 RESIDUAL_TEXT = {"bicubic": "a global bicubic residual (PyTorch's, a = -0.75)",
                  "keys": "a global cubic residual (Keys, a = -0.5: exact on ramps)"}
 
@@ -93,7 +99,7 @@ def main():
         tconv_export.export(
             model, os.path.join(out_dir, name + ".safetensors"), name=name, scale=scale,
             mode={"sesr": "transposed", "sesr-rc": "resize-conv"}.get(kind, kind), color="y", description=description,
-            training_data=PHOTO_DATA if photo else CLEAN_DATA,
+            training_data=TRAINING_DATA.get(run, PHOTO_DATA if photo else CLEAN_DATA),
             degradation="jpeg" if photo else "bicubic",
             pytorch_psnr_y=psnr, pytorch_psnr_y_jpeg=jpeg, parameters=models.deployed_param_count(model))
         print(f"{name}: Set5 {psnr['Set5']:.2f} dB, Set14 {psnr['Set14']:.2f} dB, JPEG {jpeg} "
