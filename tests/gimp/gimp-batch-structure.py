@@ -1,5 +1,5 @@
 # python-fu-eval part of tests/gimp/test-gimp-batch.sh: layer groups, offsets, masks and
-# channels scale like Image > Scale Image; then a kill of the plug-in mid-computation
+# channels scale like Image > Scale Image (its cubic, pixel for pixel); then a kill of the plug-in mid-computation
 # leaves the image as it was and GIMP keeps working.
 import os
 import subprocess
@@ -49,6 +49,25 @@ fill(top, 0.7)
 channel = Gimp.Channel.new(image, "channel", 40, 30, 50.0, Gegl.Color.new("red"))
 image.insert_channel(channel, None, 0)
 image.set_selected_layers([top])
+# a hard-edged rectangle in the mask and in the channel: Scale Image's cubic softens it,
+# no interpolation would keep it hard
+image.select_rectangle(Gimp.ChannelOps.REPLACE, 8, 9, 7, 5)
+Gimp.context_set_foreground(Gegl.Color.new("black"))
+mask.edit_fill(Gimp.FillType.FOREGROUND)
+Gimp.context_set_foreground(Gegl.Color.new("white"))
+channel.edit_fill(Gimp.FillType.FOREGROUND)
+Gimp.Selection.none(image)
+reference = image.duplicate()
+Gimp.context_push()
+Gimp.context_set_interpolation(Gimp.InterpolationType.CUBIC)
+reference.scale(80, 60)
+Gimp.context_pop()
+
+
+def pixels(drawable):
+    buf = drawable.get_buffer()
+    return buf.get(buf.get_extent(), 1.0, "Y u8", Gegl.AbyssPolicy.NONE)
+
 
 status = run(image, mode="kernel", scale=2, interpolation="bilinear")
 print("structure status", status)
@@ -58,6 +77,11 @@ print("structure inner", inner.get_width(), inner.get_height(), ox, oy)
 print("structure mask", inner.get_mask().get_width(), inner.get_mask().get_height())
 print("structure channel", channel.get_width(), channel.get_height())
 print("structure top", top.get_width(), top.get_height())
+ref_mask = reference.get_layers()[1].get_children()[0].get_mask()
+print("structure mask like Scale Image's cubic", pixels(inner.get_mask()) == pixels(ref_mask))
+print("structure channel like Scale Image's cubic", pixels(channel) == pixels(reference.get_channels()[0]))
+print("structure soft edges", len(set(pixels(channel))) > 2)
+reference.delete()
 
 # Cancel: GIMP cancels a plug-in by killing it. Kill it mid-computation.
 big = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE,
