@@ -332,7 +332,7 @@ forward_tiled (const TconvModel *model, const TconvTensor *x, int threads, Tconv
   if (hwc == NULL || ohwc == NULL || !tconv_tensor_alloc (out, "forward output", error))
     {
       if (error && *error == NULL)
-        g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, "not enough memory");
+        g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY, "not enough memory for a %dx%d output", ow, oh);
       return FALSE;
     }
   for (int n = 0; n < x->n; n++)
