@@ -72,9 +72,9 @@ axis_taps (int in, int out, double scale_factor, TconvInterp interp)
 
 /* The x pass of an upscale by an integer s: away from the borders output pixel s*k + p
  * reads input pixels k + d[p] .. k + d[p] + ntaps - 1 with phase p's weights, so each
- * phase is a short convolution over contiguous input and the gather disappears.  Found
- * by checking every output pixel's taps (at x3 the float ratio 1/3 makes the weights
- * drift by an ulp, and then no pixel is left out as "the same"). */
+ * phase is a short convolution over contiguous input and the gather disappears.  The
+ * phased span is found by comparing every column's taps with the middle column's, so a
+ * pixel whose weights differ by an ulp (x3: the float ratio 1/3) is gathered as before. */
 enum { PHASED_MAX_S = 4, PHASED_CHUNK = 64 };
 
 typedef struct
