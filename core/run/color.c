@@ -89,7 +89,7 @@ clamp01 (float v)
  * clamped to [0, 1]; the inverse of split_pixels. */
 void
 tconv_merge_planes (const TconvModel *model, const TconvTensor *net, const TconvTensor *side, int rx0,
-              int ry0, int ow, int oh, int ch, float *outpix)
+              int ry0, int ow, int oh, int ch, float *outpix, gsize out_row)
 {
   const gsize oplane = (gsize) net->w * net->h;
   const int   net_c = net->c, gray = ch <= 2, has_alpha = ch == 2 || ch == 4;
@@ -98,7 +98,7 @@ tconv_merge_planes (const TconvModel *model, const TconvTensor *net, const Tconv
     {
       const gsize  row = (gsize) (ry0 + y) * net->w + rx0;
       const float *n0 = net->data + row;
-      float       *q = outpix + (gsize) y * ow * ch;
+      float       *q = outpix + (gsize) y * out_row;
       if (model->color == TCONV_COLOR_ALL || (!gray && model->color != TCONV_COLOR_Y))
         for (int c = 0; c < MIN (net_c, ch); c++)
           for (int x = 0; x < ow; x++)
@@ -138,14 +138,15 @@ tconv_planes_from_pixels (const float *pixels, int ch, TconvTensor *net)
 }
 
 void
-tconv_pixels_from_planes (const TconvTensor *net, int rx0, int ry0, int ow, int oh, float *outpix)
+tconv_pixels_from_planes (const TconvTensor *net, int rx0, int ry0, int ow, int oh, float *outpix,
+                          gsize out_row)
 {
   const gsize plane = (gsize) net->w * net->h;
   for (int y = 0; y < oh; y++)
     for (int c = 0; c < net->c; c++)
       {
         const float *src = net->data + c * plane + (gsize) (ry0 + y) * net->w + rx0;
-        float       *dst = outpix + (gsize) y * ow * net->c + c;
+        float       *dst = outpix + (gsize) y * out_row + c;
         for (int x = 0; x < ow; x++)
           dst[(gsize) x * net->c] = src[x];
       }

@@ -81,6 +81,7 @@ typedef struct
   gpointer               read_data;
   TconvWriteFunc         write;
   gpointer               write_data;
+  float                 *direct; /* or the whole output in memory, tiles merged into it */
   int                    scale, halo, tile, tiles_x, tiles_y, out_w, out_h;
   gint                   next_tile, tiles_done, failed;
   GMutex                 lock; /* callbacks, progress, first_error */
@@ -215,17 +216,23 @@ write_tile (TiledRun *job, const TileRect *r, const TconvTensor *net_out, TconvT
     }
   if (side_in->c && !bicubic_planes (side_in, job->scale, &side_out, error))
     return FALSE;
-  g_autofree float *outpix = g_try_new (float, (gsize) r->ow * r->oh * ch);
-  if (outpix == NULL)
+  /* into the output in memory where there is one (tiles own disjoint spans: no lock),
+   * else into a buffer for the writer */
+  g_autofree float *outpix = job->direct ? NULL : g_try_new (float, (gsize) r->ow * r->oh * ch);
+  float *dst = job->direct ? job->direct + ((gsize) r->oy0 * job->out_w + r->ox0) * ch : outpix;
+  gsize  dst_row = (gsize) (job->direct ? job->out_w : r->ow) * ch;
+  if (dst == NULL)
     {
       tconv_tensor_free (&side_out);
       return no_memory (error);
     }
   if (job->options->raw)
-    tconv_pixels_from_planes (net_out, rx0, ry0, r->ow, r->oh, outpix);
+    tconv_pixels_from_planes (net_out, rx0, ry0, r->ow, r->oh, dst, dst_row);
   else
-    tconv_merge_planes (job->model, net_out, &side_out, rx0, ry0, r->ow, r->oh, ch, outpix);
+    tconv_merge_planes (job->model, net_out, &side_out, rx0, ry0, r->ow, r->oh, ch, dst, dst_row);
   tconv_tensor_free (&side_out);
+  if (job->direct)
+    return TRUE;
   g_mutex_lock (&job->lock);
   ok = job->write (job->write_data, r->ox0, r->oy0, r->ow, r->oh, outpix, error);
   g_mutex_unlock (&job->lock);
@@ -315,10 +322,11 @@ worker (gpointer data)
   return NULL;
 }
 
-gboolean
-tconv_engine_run (const TconvModel *model, const TconvImageInfo *info, TconvReadFunc read,
-                  gpointer read_data, TconvWriteFunc write, gpointer write_data,
-                  const TconvRunOptions *options, GError **error)
+/* The tiled run; its output goes to `write`, or into `direct` when that is set. */
+static gboolean
+run_tiled (const TconvModel *model, const TconvImageInfo *info, TconvReadFunc read,
+           gpointer read_data, TconvWriteFunc write, gpointer write_data, float *direct,
+           const TconvRunOptions *options, GError **error)
 {
   static const TconvRunOptions defaults = { 0 };
   TiledRun                          job = { 0 };
@@ -353,6 +361,7 @@ tconv_engine_run (const TconvModel *model, const TconvImageInfo *info, TconvRead
   job.read_data = read_data;
   job.write = write;
   job.write_data = write_data;
+  job.direct = direct;
   job.scale = model->scale;
   job.halo = (job.halo + align - 1) / align * align;
   int n_threads = options->threads ? options->threads : (int) g_get_num_processors ();
@@ -390,13 +399,20 @@ tconv_engine_run (const TconvModel *model, const TconvImageInfo *info, TconvRead
   return TRUE;
 }
 
+gboolean
+tconv_engine_run (const TconvModel *model, const TconvImageInfo *info, TconvReadFunc read,
+                  gpointer read_data, TconvWriteFunc write, gpointer write_data,
+                  const TconvRunOptions *options, GError **error)
+{
+  return run_tiled (model, info, read, read_data, write, write_data, NULL, options, error);
+}
+
 /* ---- whole images in memory -------------------------------------------------------- */
 
 typedef struct
 {
   const float *pixels;
-  float       *out;
-  int          width, out_width, channels;
+  int          width, channels;
 } Pixels;
 
 static gboolean
@@ -412,17 +428,6 @@ read_pixels (gpointer data, int x, int y, int w, int h, float *dst, GError **err
 }
 
 static gboolean
-write_pixels (gpointer data, int x, int y, int w, int h, const float *src, GError **error)
-{
-  Pixels *p = data;
-  (void) error;
-  for (int j = 0; j < h; j++)
-    memcpy (p->out + ((gsize) (y + j) * p->out_width + x) * p->channels,
-            src + (gsize) j * w * p->channels, (gsize) w * p->channels * sizeof (float));
-  return TRUE;
-}
-
-static gboolean
 run_pixels (const TconvModel *model, const TconvImageInfo *info, const float *input,
             float *output, gboolean staged, const TconvRunOptions *options, GError **error)
 {
@@ -434,18 +439,19 @@ run_pixels (const TconvModel *model, const TconvImageInfo *info, const float *in
     return FALSE;
 
   /* Staged, so that a failure or cancel never leaves a half-written output. */
-  Pixels p = { input, staged ? tconv_block_alloc (n) : output, info->width, ow, info->channels };
-  if (p.out == NULL)
+  Pixels p = { input, info->width, info->channels };
+  float *out = staged ? tconv_block_alloc (n) : output;
+  if (out == NULL)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_NO_MEMORY,
                    _("not enough memory for a %dx%d output"), ow, oh);
       return FALSE;
     }
-  gboolean ok = tconv_engine_run (model, info, read_pixels, &p, write_pixels, &p, options, error);
+  gboolean ok = run_tiled (model, info, read_pixels, &p, NULL, NULL, out, options, error);
   if (ok && staged)
-    memcpy (output, p.out, n * sizeof (float));
+    memcpy (output, out, n * sizeof (float));
   if (staged)
-    tconv_block_free (p.out); /* kept for the next call: faulting 4 bytes a pixel in is slow */
+    tconv_block_free (out); /* kept for the next call: faulting 4 bytes a pixel in is slow */
   return ok;
 }
 

@@ -72,21 +72,22 @@ tconv_fast_isa (void)
   return isa ()->name;
 }
 
-/* A zero-padded (or mode-padded) copy of one image of the batch: cin planes of
- * ph x pw, with `top`/`left` rows/cols before the input and slack at the end. */
+/* A zero-padded (or mode-padded) copy of channels c0.. c0 + nc - 1 of one image of the
+ * batch: nc planes of ph x pw, with `top`/`left` rows/cols before the input and slack at
+ * the end. */
 static float *
-padded_copy (const TconvTensor *in, int n, int top, int left, int ph, int pw,
+padded_copy (const TconvTensor *in, int n, int c0, int nc, int top, int left, int ph, int pw,
              TconvPaddingMode mode)
 {
   gsize  plane = (gsize) ph * pw;
-  float *buf = tconv_block_alloc (plane * in->c + TCONV_MICRO_KERNEL_SLACK);
+  float *buf = tconv_block_alloc (plane * nc + TCONV_MICRO_KERNEL_SLACK);
 
   if (buf == NULL)
     return NULL;
-  memset (buf + plane * in->c, 0, TCONV_MICRO_KERNEL_SLACK * sizeof (float));
-  for (int c = 0; c < in->c; c++)
+  memset (buf + plane * nc, 0, TCONV_MICRO_KERNEL_SLACK * sizeof (float));
+  for (int c = 0; c < nc; c++)
     {
-      const float *src = tconv_tensor_plane (in, n, c);
+      const float *src = tconv_tensor_plane (in, n, c0 + c);
       float       *dst = buf + c * plane;
       for (int y = 0; y < ph; y++)
         {
@@ -784,14 +785,14 @@ tconv_fast_run_packed (TconvPackedLayer *const *packed, int groups, const TconvT
         const TconvPassInput *g = &pass->input;
         /* an unpadded input will do as it is: tensors carry the kernels' slack */
         const gboolean copy = g->top || g->left || g->ph != in->h || g->pw != in->w;
-        float *buf = copy ? padded_copy (in, n, g->top, g->left, g->ph, g->pw, mode)
-                          : tconv_tensor_plane (in, n, 0);
+        /* each group pads only its own channels */
+        float *buf = copy ? padded_copy (in, n, k * cig, cig, g->top, g->left, g->ph, g->pw, mode)
+                          : tconv_tensor_plane (in, n, k * cig);
         float *base = tconv_tensor_plane (out, n, k * cog);
         ok = buf != NULL; /* else the reference will report the memory error */
         for (int r = 0; ok && r < pass->rows; r++)
-          tconv_row_pass_run (pass, buf + (gsize) k * cig * g->ph * g->pw
-                                      + (gsize) (r + g->row_lo) * g->pw,
-                              NULL, (gsize) g->ph * g->pw, base, r, 0, G_MAXINT);
+          tconv_row_pass_run (pass, buf + (gsize) (r + g->row_lo) * g->pw, NULL,
+                              (gsize) g->ph * g->pw, base, r, 0, G_MAXINT);
         if (copy)
           tconv_block_free (buf);
         tconv_row_pass_free (pass);
