@@ -4,6 +4,7 @@
  * FILE, saves screenshots next to it (FILE-normal.png, -compare.png, -spectrum.png), then
  * writes where its Upscale button is on the screen and waits for a real pointer click
  * there (tests/gimp/test-gimp-dialog.sh clicks with xdotool); without one it cancels. */
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "dialog-private.h"
@@ -15,7 +16,7 @@ typedef struct
   TconvDialog *d;
   GString     *log;
   char        *path;
-  int          step, waited, rendered_before;
+  int          step, waited, waited_compare, rendered_before;
 } SelfTest;
 
 static void
@@ -96,6 +97,15 @@ preview_caught_up (SelfTest *t)
       return TRUE;
     }
   return FALSE;
+}
+
+/* Whether the preview shows the compare view's four tiles yet: under load a render of
+ * the view before it can be what preview_caught_up sees first. */
+static gboolean
+compare_shown (SelfTest *t)
+{
+  g_autofree char *text = tconv_preview_describe (t->d->preview);
+  return strstr (text, "tile 3: ") != NULL || t->waited_compare++ > 600; /* 2 min */
 }
 
 static void
@@ -190,7 +200,7 @@ self_test_step (gpointer data)
       tconv_preview_set_view (t->d->preview, TRUE, 4, TCONV_OVERLAY_IMAGE);
       break;
     case 6: /* the compare view */
-      if (!preview_caught_up (t))
+      if (!compare_shown (t) || !preview_caught_up (t))
         return G_SOURCE_CONTINUE;
       describe_preview (t);
       screenshot (t, "compare");
