@@ -54,6 +54,15 @@ tconv_kernel_spec_resolve (TconvKernelSpec *spec, GError **error)
 {
   int p, op;
 
+  /* a value from outside the list (an API caller's, a fuzzer's) names no kernel */
+  if (tconv_choice_of (&tconv_kernel_shape_list, spec->shape) == NULL)
+    {
+      g_autofree char *allowed = tconv_choice_nicks (&tconv_kernel_shape_list, TCONV_IN_ALL);
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   _("interpolation %d is not a fixed kernel; the kernels are %s"),
+                   (int) spec->shape, allowed);
+      return FALSE;
+    }
   if (spec->stride < 1 || spec->stride > 8)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,

@@ -2,6 +2,7 @@
  * (or TOO_LARGE) and the message names the parameter. */
 #include <string.h>
 
+#include "kernels.h"
 #include "tconv-ops.h"
 
 static float zeros[4096];
@@ -142,6 +143,13 @@ test_other_rules (void)
           "scale factor");
   expect (tconv_checked_numel (1 << 20, 1 << 20, 1 << 20, 4, "image", &numel, &e), e,
           TCONV_ERROR_TOO_LARGE, "image");
+  /* PyTorch's cubic is a resize layer's, not a fixed kernel; 99 is no interpolation */
+  TconvKernelSpec spec = { TCONV_INTERP_BICUBIC, 2, 0, -1, -1, 1 };
+  expect (tconv_kernel_spec_resolve (&spec, &e), e, TCONV_ERROR_INVALID_ARGUMENT,
+          "is not a fixed kernel; the kernels are nearest, bilinear, bicubic or lanczos");
+  spec.shape = 99;
+  expect (tconv_kernel_model_new (&spec, 3, &e) != NULL, e, TCONV_ERROR_INVALID_ARGUMENT,
+          "interpolation 99");
 }
 
 int
