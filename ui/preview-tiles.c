@@ -2,6 +2,7 @@
 #include <gegl.h>
 
 #include "artifacts.h"
+#include "choices.h"
 #include "engine.h"
 #include "preview-tiles.h"
 #include "spectrum.h"
@@ -87,6 +88,24 @@ settings_for (const TconvTileJob *job, TconvTileKind kind)
   return s;
 }
 
+/* A tile's caption in the user's language, as the compare image's layers are named:
+ * a network by its mode and name; a fixed kernel by its shape and geometry. */
+static char *
+tile_label (const TconvModel *m, const TconvSettings *s)
+{
+  if (m->mode == TCONV_MODE_KERNEL)
+    {
+      const TconvLayer  *l = &m->layers[0];
+      const TconvChoice *shape = tconv_choice_of (&tconv_kernel_shape_list, s->interpolation);
+      return g_strdup_printf (_("Kernel: %s, x%d (k%d p%d op%d d%d)"), shape ? _(shape->label) : "?",
+                              m->scale, l->weight.h, l->transposed.padding[0],
+                              l->transposed.output_padding[0], l->transposed.dilation[0]);
+    }
+  return g_strdup_printf (m->mode == TCONV_MODE_RESIZE_CONV ? _("Resize + convolution (%s)")
+                                                             : _("Transposed convolution (%s)"),
+                          m->name);
+}
+
 static void
 tile_model (TconvTileJob *job, TconvTile *t, const TconvSettings *s)
 {
@@ -99,8 +118,7 @@ tile_model (TconvTileJob *job, TconvTile *t, const TconvSettings *s)
   if (m && tconv_engine_output_size (m, job->in_w, job->in_h, &t->w, &t->h, &error))
     {
       t->scale = m->scale;
-      t->label = m->mode == TCONV_MODE_KERNEL ? g_strdup (m->name)
-                   : g_strdup_printf ("%s (%s)", m->name, tconv_mode_name (m->mode));
+      t->label = tile_label (m, s);
       t->rgba = g_new (float, (gsize) t->w * t->h * 4);
       if (tconv_engine_run_pixels_direct (m, &info, job->input, t->rgba, &options, &error))
         t->index = tconv_checkerboard_index (m, &flat, &ramp, NULL) ? MAX (flat, ramp) : -1.0;
@@ -112,7 +130,7 @@ tile_model (TconvTileJob *job, TconvTile *t, const TconvSettings *s)
       g_error_free (error);
     }
   if (t->label == NULL)
-    t->label = g_strdup (tconv_mode_name (s->mode));
+    t->label = g_strdup (_(tconv_choice_of (&tconv_mode_list, s->mode)->label));
   tconv_model_free (m);
 }
 

@@ -305,26 +305,64 @@ paint_spectrum (cairo_t *cr, GdkRectangle r, cairo_surface_t *surface, int n, in
   tconv_draw_stride_marks (cr, x0, y0, side, n, s);
 }
 
-/* A caption of one or two lines on a dark box at the tile's top left. */
+/* Appends `text` to `lines` as lines no wider than `width`, broken between words, after
+ * a comma where the line has one ("Kernel: Bilinear (tent)," / "x2 (k3 p1 op1 d1)"); a
+ * word wider than that gets a line of its own. */
 static void
-paint_label (cairo_t *cr, GdkRectangle r, const char *line1, const char *line2)
+wrap_text (cairo_t *cr, const char *text, double width, GPtrArray *lines)
 {
-  cairo_text_extents_t e1, e2 = { 0 };
+  g_auto (GStrv) words = g_strsplit (text, " ", -1);
+  GString *line = g_string_new (NULL);
+  gsize    after_comma = 0; /* the line's length up to its last comma-ended word */
+
+  for (int i = 0; words[i]; i++)
+    {
+      gsize                kept = line->len;
+      cairo_text_extents_t e;
+      if (line->len)
+        g_string_append_c (line, ' ');
+      g_string_append (line, words[i]);
+      cairo_text_extents (cr, line->str, &e);
+      if (e.width > width && kept > 0)
+        {
+          gsize cut = after_comma ? after_comma : kept;
+          g_ptr_array_add (lines, g_strndup (line->str, cut));
+          g_string_erase (line, 0, cut + 1);
+          after_comma = 0;
+        }
+      if (g_str_has_suffix (line->str, ","))
+        after_comma = line->len;
+    }
+  g_ptr_array_add (lines, g_string_free (line, FALSE));
+}
+
+/* A caption (the method, then its detail) on a dark box at the tile's top left, wrapped
+ * to the tile: side by side, a fixed kernel's caption is wider than its tile. */
+static void
+paint_label (cairo_t *cr, GdkRectangle r, const char *caption, const char *detail)
+{
+  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  double width = 0;
+
   cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
   cairo_set_font_size (cr, 12);
-  cairo_text_extents (cr, line1, &e1);
-  if (line2)
-    cairo_text_extents (cr, line2, &e2);
+  wrap_text (cr, caption, r.width - 20, lines);
+  if (detail)
+    wrap_text (cr, detail, r.width - 20, lines);
+  for (guint i = 0; i < lines->len; i++)
+    {
+      cairo_text_extents_t e;
+      cairo_text_extents (cr, g_ptr_array_index (lines, i), &e);
+      width = MAX (width, e.width);
+    }
   cairo_set_source_rgba (cr, 0, 0, 0, 0.65);
-  cairo_rectangle (cr, r.x + 4, r.y + 4, MAX (e1.width, e2.width) + 12, line2 ? 36 : 20);
+  cairo_rectangle (cr, r.x + 4, r.y + 4, width + 12, 4 + 16 * lines->len);
   cairo_fill (cr);
   cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_move_to (cr, r.x + 10, r.y + 18);
-  cairo_show_text (cr, line1);
-  if (line2)
+  for (guint i = 0; i < lines->len; i++)
     {
-      cairo_move_to (cr, r.x + 10, r.y + 34);
-      cairo_show_text (cr, line2);
+      cairo_move_to (cr, r.x + 10, r.y + 18 + 16 * i);
+      cairo_show_text (cr, g_ptr_array_index (lines, i));
     }
 }
 
@@ -637,6 +675,9 @@ tconv_preview_new (GimpDrawable *drawable, GPtrArray *catalog, const char *insta
   p->status = gtk_label_new ("");
   gtk_label_set_xalign (GTK_LABEL (p->status), 0.0);
   gtk_label_set_line_wrap (GTK_LABEL (p->status), TRUE);
+  /* wrapped to the space it gets, never widening the preview: its text changes with
+   * every render ("Computing preview...") and the columns would move with it */
+  gtk_label_set_max_width_chars (GTK_LABEL (p->status), 30);
   gtk_box_pack_start (GTK_BOX (bottom), navigation (p, drawable), FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (bottom), p->status, TRUE, TRUE, 0);
   gtk_box_pack_start (GTK_BOX (box), bottom, FALSE, FALSE, 0);

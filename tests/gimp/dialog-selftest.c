@@ -16,7 +16,7 @@ typedef struct
   TconvDialog *d;
   GString     *log;
   char        *path;
-  int          step, waited, waited_compare, rendered_before;
+  int          step, waited, waited_compare, rendered_before, settling;
 } SelfTest;
 
 static void
@@ -108,6 +108,20 @@ compare_shown (SelfTest *t)
   return strstr (text, "tile 3: ") != NULL || t->waited_compare++ > 600; /* 2 min */
 }
 
+/* Whether the window has been repainted since the state a screenshot is to show: the
+ * preview's state changes before its pixels do (a screenshot taken at once showed the
+ * view before), so ask for a redraw and wait two ticks. */
+static gboolean
+painted (SelfTest *t)
+{
+  if (t->settling == 0)
+    gtk_widget_queue_draw (GTK_WIDGET (t->d->dialog));
+  if (t->settling++ < 2)
+    return FALSE;
+  t->settling = 0;
+  return TRUE;
+}
+
 static void
 describe_preview (SelfTest *t)
 {
@@ -191,7 +205,9 @@ self_test_step (gpointer data)
   switch (t->step)
     {
     case 5: /* the before/after view; then a kernel geometry that shows a checkerboard */
-      if (!preview_caught_up (t))
+      if (!preview_caught_up (t) && t->settling == 0)
+        return G_SOURCE_CONTINUE;
+      if (!painted (t))
         return G_SOURCE_CONTINUE;
       screenshot (t, "normal");
       g_object_set (t->d->config, "mode", "kernel", "interpolation", "bilinear", NULL);
@@ -200,13 +216,17 @@ self_test_step (gpointer data)
       tconv_preview_set_view (t->d->preview, TRUE, 4, TCONV_OVERLAY_IMAGE);
       break;
     case 6: /* the compare view */
-      if (!compare_shown (t) || !preview_caught_up (t))
+      if (t->settling == 0 && (!compare_shown (t) || !preview_caught_up (t)))
+        return G_SOURCE_CONTINUE;
+      if (!painted (t))
         return G_SOURCE_CONTINUE;
       describe_preview (t);
       screenshot (t, "compare");
       tconv_preview_set_view (t->d->preview, TRUE, 4, TCONV_OVERLAY_SPECTRUM);
       break;
     case 7: /* the spectra (drawn from the same results) */
+      if (!painted (t))
+        return G_SOURCE_CONTINUE;
       screenshot (t, "spectrum");
       tconv_preview_set_view (t->d->preview, FALSE, 2, TCONV_OVERLAY_IMAGE);
       g_object_set (t->d->config, "mode", "transposed", NULL);

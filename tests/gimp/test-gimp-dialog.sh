@@ -88,10 +88,16 @@ for lang in en ru; do
   check "$lang: back to a valid setting enables Upscale" "ok-sensitive: 1" "$work/back"
   check "$lang: back to automatic values" "shown padding: 4 (automatic)" "$work/back"
   check "$lang: compare tile GIMP cubic" "tile 0: " "$log"
-  check "$lang: compare tile transposed model" "tile 1: sesr-x2 (transposed)" "$log"
-  check "$lang: compare tile resize+conv model" "tile 2: sesr-rc-x2 (resize-conv)" "$log"
+  # the tiles are captioned in the dialog's language, as the compare image's layers
+  if [ "$lang" = ru ]; then
+    tr="Транспонированная свёртка" rc="Масштабирование + свёртка" kl="Ядро: Билинейная (треугольное), ×2"
+  else
+    tr="Transposed convolution" rc="Resize + convolution" kl="Kernel: Bilinear (tent), x2"
+  fi
+  check "$lang: compare tile transposed model" "tile 1: $tr (sesr-x2)" "$log"
+  check "$lang: compare tile resize+conv model" "tile 2: $rc (sesr-rc-x2)" "$log"
   check "$lang: compare tile kernel geometry (the dialog's: bilinear, kernel 3)" \
-    "tile 3: bilinear kernel x2 (k3" "$log"
+    "tile 3: $kl (k3" "$log"
   check "$lang: kernel 3 at stride 2 has a checkerboard" "index 72.857" "$log"
   if [ "$(grep -c '^tile [0-3]: .*; spectrum 256; ok$' "$log")" -eq 4 ]; then
     ok "$lang: all four methods ran, each with a 256x256 spectrum"
