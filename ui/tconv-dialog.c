@@ -140,10 +140,6 @@ small_label (gboolean mono)
   gtk_label_set_selectable (GTK_LABEL (l), TRUE);
   if (mono)
     {
-      /* the formula's width, whatever its numbers: a column that followed its text
-       * would move the preview beside it at every change of a knob */
-      gtk_label_set_width_chars (GTK_LABEL (l), 44);
-      gtk_label_set_max_width_chars (GTK_LABEL (l), 44);
       PangoAttrList *a = pango_attr_list_new ();
       pango_attr_list_insert (a, pango_attr_family_new ("monospace"));
       gtk_label_set_attributes (GTK_LABEL (l), a);
