@@ -224,7 +224,7 @@ self_test_step (gpointer data)
   switch (t->step)
     {
     case 5: /* the before/after view; then a kernel geometry that shows a checkerboard */
-      if (!preview_caught_up (t) && t->settling == 0)
+      if (t->settling == 0 && !preview_caught_up (t))
         return G_SOURCE_CONTINUE;
       if (!painted (t))
         return G_SOURCE_CONTINUE;
