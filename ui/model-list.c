@@ -140,9 +140,7 @@ tconv_model_list_new (TconvDialog *d)
   d->model_combo = gtk_combo_box_text_new ();
   gtk_widget_set_hexpand (d->model_combo, TRUE);
   /* rows carry a model's facts: ellipsize them rather than widen the settings column */
-  g_autoptr (GList) cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (d->model_combo));
-  if (cells)
-    g_object_set (cells->data, "ellipsize", PANGO_ELLIPSIZE_END, "width-chars", 34, NULL);
+  tconv_dialog_ellipsize_combo (d->model_combo, 34);
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), d->model_combo);
   gtk_label_set_xalign (GTK_LABEL (label), 0.0);
   gtk_widget_set_size_request (label, 100, -1);

@@ -589,6 +589,13 @@ combo_of (const char *const *labels, int active)
   GtkWidget *c = gtk_combo_box_text_new ();
   for (int i = 0; labels[i]; i++)
     gtk_combo_box_text_append_text (GTK_COMBO_BOX_TEXT (c), _(labels[i]));
+  /* at least as wide as the first choice, the longest where there is room, ellipsized
+   * between: the toolbar sets the preview column's least width, and in Russian it kept
+   * the dialog wider than a 1366-pixel screen */
+  g_autoptr (GList) cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (c));
+  if (cells)
+    g_object_set (cells->data, "ellipsize", PANGO_ELLIPSIZE_END, "width-chars",
+                  (int) g_utf8_strlen (_(labels[0]), -1), NULL);
   gtk_combo_box_set_active (GTK_COMBO_BOX (c), active);
   return c;
 }

@@ -130,6 +130,27 @@ on_auto_toggled (GtkToggleButton *b, TconvDialog *d)
   on_config_changed (NULL, NULL, d);
 }
 
+void
+tconv_dialog_ellipsize_combo (GtkWidget *combo, int max_chars)
+{
+  g_autoptr (GList) cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (combo));
+  for (GList *c = cells; c; c = c->next)
+    if (GTK_IS_CELL_RENDERER_TEXT (c->data))
+      g_object_set (c->data, "ellipsize", PANGO_ELLIPSIZE_END, "max-width-chars", max_chars, NULL);
+}
+
+/* The same for the combos GIMP makes for choice arguments (GIMP 3.2 shows a two-way
+ * choice as radio buttons instead: nothing to do there). */
+static void
+ellipsize_choice (TconvDialog *d, const char *property)
+{
+  GtkWidget *w = gimp_procedure_dialog_get_widget (d->dialog, property, G_TYPE_NONE);
+  if (GIMP_IS_LABEL_STRING_WIDGET (w))
+    w = gimp_label_string_widget_get_widget (GIMP_LABEL_STRING_WIDGET (w));
+  if (GTK_IS_COMBO_BOX (w))
+    tconv_dialog_ellipsize_combo (w, 40);
+}
+
 static GtkWidget *
 small_label (gboolean mono)
 {
@@ -231,6 +252,9 @@ build (TconvDialog *d, GimpProcedure *procedure)
                                              "dilation", "interpolation", "output", NULL);
   for (int k = 0; k < TCONV_N_AUTO_KNOBS; k++)
     add_auto_check (d, k);
+  ellipsize_choice (d, "mode");
+  ellipsize_choice (d, "interpolation");
+  ellipsize_choice (d, "output");
   gtk_box_pack_start (GTK_BOX (settings), tconv_model_list_new (d), FALSE, FALSE, 0);
   gtk_box_reorder_child (GTK_BOX (settings), gtk_widget_get_parent (d->model_combo), 7);
   main_box = gimp_procedure_dialog_fill_box (d->dialog, "main-box", "settings-box", NULL);
