@@ -27,10 +27,6 @@ typedef struct
 } TconvDialog;
 
 void     tconv_dialog_read_settings (TconvDialog *d, TconvSettings *s, char **storage);
-/* A combo whose rows are ellipsized: as wide as its text up to max_chars where there is
- * room, narrower where there is not (the settings column must not set the dialog's least
- * width: in Russian it kept the dialog wider than a 1366-pixel screen). */
-void     tconv_dialog_ellipsize_combo (GtkWidget *combo, int max_chars);
 gboolean tconv_dialog_refresh       (gpointer dialog);
 gboolean tconv_dialog_auto          (TconvDialog *d, int knob);
 

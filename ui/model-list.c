@@ -1,5 +1,6 @@
 #include <glib/gi18n-lib.h>
 
+#include "combo.h"
 #include "dialog-private.h"
 #include "model-file.h"
 
@@ -140,7 +141,7 @@ tconv_model_list_new (TconvDialog *d)
   d->model_combo = gtk_combo_box_text_new ();
   gtk_widget_set_hexpand (d->model_combo, TRUE);
   /* rows carry a model's facts: ellipsize them rather than widen the settings column */
-  tconv_dialog_ellipsize_combo (d->model_combo, 34);
+  tconv_combo_ellipsize (d->model_combo, -1, 34);
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), d->model_combo);
   gtk_label_set_xalign (GTK_LABEL (label), 0.0);
   gtk_widget_set_size_request (label, 100, -1);

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "combo.h"
 #include "preview-tiles.h"
 #include "taps-figure.h"
 #include "preview.h"
@@ -306,14 +307,14 @@ paint_spectrum (cairo_t *cr, GdkRectangle r, cairo_surface_t *surface, int n, in
 }
 
 /* Appends `text` to `lines` as lines no wider than `width`, broken between words, after
- * a comma where the line has one ("Kernel: Bilinear (tent)," / "x2 (k3 p1 op1 d1)"); a
- * word wider than that gets a line of its own. */
+ * the line's last comma-ended word where it has one ("Kernel: Bilinear (tent)," / "x2 (k3
+ * p1 op1 d1)"; a decimal comma, "0,031", is not one); a word wider than that gets a line
+ * of its own. */
 static void
 wrap_text (cairo_t *cr, const char *text, double width, GPtrArray *lines)
 {
   g_auto (GStrv) words = g_strsplit (text, " ", -1);
   GString *line = g_string_new (NULL);
-  gsize    after_comma = 0; /* the line's length up to its last comma-ended word */
 
   for (int i = 0; words[i]; i++)
     {
@@ -325,13 +326,12 @@ wrap_text (cairo_t *cr, const char *text, double width, GPtrArray *lines)
       cairo_text_extents (cr, line->str, &e);
       if (e.width > width && kept > 0)
         {
-          gsize cut = after_comma ? after_comma : kept;
+          /* the words kept and the space after them: ", " ends a comma-ended word */
+          const char *comma = g_strrstr_len (line->str, kept + 1, ", ");
+          gsize       cut = comma ? (gsize) (comma - line->str) + 1 : kept;
           g_ptr_array_add (lines, g_strndup (line->str, cut));
           g_string_erase (line, 0, cut + 1);
-          after_comma = 0;
         }
-      if (g_str_has_suffix (line->str, ","))
-        after_comma = line->len;
     }
   g_ptr_array_add (lines, g_string_free (line, FALSE));
 }
@@ -589,13 +589,8 @@ combo_of (const char *const *labels, int active)
   GtkWidget *c = gtk_combo_box_text_new ();
   for (int i = 0; labels[i]; i++)
     gtk_combo_box_text_append_text (GTK_COMBO_BOX_TEXT (c), _(labels[i]));
-  /* at least as wide as the first choice, the longest where there is room, ellipsized
-   * between: the toolbar sets the preview column's least width, and in Russian it kept
-   * the dialog wider than a 1366-pixel screen */
-  g_autoptr (GList) cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (c));
-  if (cells)
-    g_object_set (cells->data, "ellipsize", PANGO_ELLIPSIZE_END, "width-chars",
-                  (int) g_utf8_strlen (_(labels[0]), -1), NULL);
+  /* the toolbar sets the preview column's least width: at least the first choice */
+  tconv_combo_ellipsize (c, (int) g_utf8_strlen (_(labels[0]), -1), -1);
   gtk_combo_box_set_active (GTK_COMBO_BOX (c), active);
   return c;
 }

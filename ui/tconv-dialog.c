@@ -7,6 +7,7 @@
 #include <libgimp/gimpui.h>
 
 #include "arguments.h"
+#include "combo.h"
 #include "dialog-private.h"
 #include "geometry.h"
 #include "model-file.h"
@@ -130,16 +131,7 @@ on_auto_toggled (GtkToggleButton *b, TconvDialog *d)
   on_config_changed (NULL, NULL, d);
 }
 
-void
-tconv_dialog_ellipsize_combo (GtkWidget *combo, int max_chars)
-{
-  g_autoptr (GList) cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (combo));
-  for (GList *c = cells; c; c = c->next)
-    if (GTK_IS_CELL_RENDERER_TEXT (c->data))
-      g_object_set (c->data, "ellipsize", PANGO_ELLIPSIZE_END, "max-width-chars", max_chars, NULL);
-}
-
-/* The same for the combos GIMP makes for choice arguments (GIMP 3.2 shows a two-way
+/* The combos GIMP makes for choice arguments, ellipsized (GIMP 3.2 shows a two-way
  * choice as radio buttons instead: nothing to do there). */
 static void
 ellipsize_choice (TconvDialog *d, const char *property)
@@ -148,7 +140,7 @@ ellipsize_choice (TconvDialog *d, const char *property)
   if (GIMP_IS_LABEL_STRING_WIDGET (w))
     w = gimp_label_string_widget_get_widget (GIMP_LABEL_STRING_WIDGET (w));
   if (GTK_IS_COMBO_BOX (w))
-    tconv_dialog_ellipsize_combo (w, 40);
+    tconv_combo_ellipsize (w, -1, 40);
 }
 
 static GtkWidget *
