@@ -2,6 +2,7 @@
 
 #include "artifacts.h"
 #include "engine.h"
+#include "kernels.h"
 
 /* The model as an upscaler of one plane. */
 static gboolean
@@ -24,9 +25,12 @@ model_upscale (gpointer data, const float *in, int n, float *out, int ow, int oh
   return ok;
 }
 
+/* `offset`: output pixel X shows the centred result's pixel X - offset (a fixed kernel
+ * whose padding is not the automatic one); the spread is taken over the same pixels of
+ * the centred result whatever the padding. */
 static gboolean
-phase_spread (TconvPlaneUpscaler up, gpointer data, int s, int ow, int oh, gboolean ramp,
-              double *spread, GError **error)
+phase_spread (TconvPlaneUpscaler up, gpointer data, int s, int ow, int oh, int offset,
+              gboolean ramp, double *spread, GError **error)
 {
   const int n = TCONV_CHECKERBOARD_SIDE;
   double    lo = INFINITY, hi = -INFINITY;
@@ -43,13 +47,15 @@ phase_spread (TconvPlaneUpscaler up, gpointer data, int s, int ow, int oh, gbool
 
   gboolean  ok = up (data, in, n, out, ow, oh, error);
   const int margin = 12 * s; /* well clear of border effects */
-  for (int y = margin; ok && y < MIN (oh, n * s) - margin; y++)
-    for (int x = margin; x < MIN (ow, n * s) - margin; x++)
+  for (int y = margin; ok && y < n * s - margin; y++)
+    for (int x = margin; x < n * s - margin; x++)
       {
-        /* output pixel X sits at input coordinate (X + 0.5)/s - 0.5 */
+        if (y + offset < 0 || y + offset >= oh || x + offset < 0 || x + offset >= ow)
+          continue; /* cropped by the padding */
+        /* centred pixel X sits at input coordinate (X + 0.5)/s - 0.5 */
         double u = (x + 0.5) / s - 0.5, v = (y + 0.5) / s - 0.5;
         double ideal = 0.5 + a * ((u - n / 2.0) + (v - n / 2.0)) / 2;
-        sum[(y % s) * s + x % s] += out[(gsize) y * ow + x] - ideal;
+        sum[(y % s) * s + x % s] += out[(gsize) (y + offset) * ow + x + offset] - ideal;
         count[(y % s) * s + x % s]++;
       }
   for (int i = 0; ok && i < s * s; i++)
@@ -66,22 +72,37 @@ phase_spread (TconvPlaneUpscaler up, gpointer data, int s, int ow, int oh, gbool
   return ok;
 }
 
+static gboolean
+index_at (TconvPlaneUpscaler up, gpointer data, int scale, int out_w, int out_h, int offset,
+          double *flat, double *ramp, GError **error)
+{
+  return phase_spread (up, data, scale, out_w, out_h, offset, FALSE, flat, error)
+         && phase_spread (up, data, scale, out_w, out_h, offset, TRUE, ramp, error);
+}
+
 gboolean
 tconv_checkerboard_index_of (TconvPlaneUpscaler up, gpointer data, int scale, int out_w,
                              int out_h, double *flat, double *ramp, GError **error)
 {
-  return phase_spread (up, data, scale, out_w, out_h, FALSE, flat, error)
-         && phase_spread (up, data, scale, out_w, out_h, TRUE, ramp, error);
+  return index_at (up, data, scale, out_w, out_h, 0, flat, ramp, error);
 }
 
 gboolean
 tconv_checkerboard_index (const TconvModel *model, double *flat, double *ramp, GError **error)
 {
   const int n = TCONV_CHECKERBOARD_SIDE;
-  int       ow, oh;
+  int       ow, oh, before = 0, after;
+
+  if (model->mode == TCONV_MODE_KERNEL)
+    {
+      const TconvConvTranspose2dParams *t = &model->layers[0].transposed;
+      TconvKernelSpec spec = { TCONV_INTERP_NEAREST, t->stride[0], model->layers[0].weight.h,
+                               t->padding[0], t->output_padding[0], t->dilation[0] };
+      tconv_kernel_placement (&spec, &before, &after);
+    }
   return tconv_engine_output_size (model, n, n, &ow, &oh, error)
-         && tconv_checkerboard_index_of (model_upscale, (gpointer) model, model->scale, ow, oh,
-                                         flat, ramp, error);
+         && index_at (model_upscale, (gpointer) model, model->scale, ow, oh, before, flat, ramp,
+                      error);
 }
 
 void

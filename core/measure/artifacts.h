@@ -9,7 +9,8 @@ G_BEGIN_DECLS
 
 /* The checkerboard index of a model, in 1/255: the spread (max - min) of the per-phase
  * means of the interior of (output - ideal) for a flat gray image and for a gentle ramp,
- * whose ideal upscalings are known exactly. */
+ * whose ideal upscalings are known exactly.  A fixed kernel is measured on the same pixels
+ * of the centred result whatever its padding (tconv_kernel_placement). */
 gboolean tconv_checkerboard_index (const TconvModel *model, double *flat, double *ramp,
                                    GError **error);
 

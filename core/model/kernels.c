@@ -120,17 +120,34 @@ tconv_kernel_taps (const TconvKernelSpec *spec, float *taps)
 {
   const int s = spec->stride;
   double    sum = 0.0, v[64];
+  int       p, op;
 
+  /* The weights belong to the kernel, not to the crop: they are sampled for the automatic
+   * padding p, with which output pixel j sits at input coordinate (j + 0.5)/s - 0.5, so
+   * input pixel i's centre at output i*s + (s-1)/2.  Tap k carries input pixel i to output
+   * i*s - p + k*dilation: k*dilation - p - (s-1)/2 from that centre.  Any other padding
+   * only crops or extends that output, as in ConvTranspose2d. */
+  tconv_same_scale_padding (spec->kernel, s, spec->dilation, &p, &op);
   for (int k = 0; k < spec->kernel; k++)
     {
-      /* Tap k carries input pixel i to output i*s - padding + k*dilation; the input
-       * pixel's centre sits at output i*s + (s-1)/2, hence this distance. */
-      double distance = k * spec->dilation - spec->padding - (s - 1) / 2.0;
+      double distance = k * spec->dilation - p - (s - 1) / 2.0;
       v[k] = shape_value (spec->shape, distance / s);
       sum += v[k];
     }
   for (int k = 0; k < spec->kernel; k++)
     taps[k] = (float) (fabs (sum) > 1e-12 ? v[k] * s / sum : 0.0);
+}
+
+void
+tconv_kernel_placement (const TconvKernelSpec *spec, int *before, int *after)
+{
+  int p, op;
+
+  tconv_same_scale_padding (spec->kernel, spec->stride, spec->dilation, &p, &op);
+  /* each unit of padding below p keeps one more row on both sides; output_padding adds
+   * at the end only */
+  *before = p - spec->padding;
+  *after = p - spec->padding + spec->output_padding - op;
 }
 
 TconvModel *

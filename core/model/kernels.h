@@ -1,6 +1,8 @@
 /* tconv — fixed-kernel mode: a transposed convolution whose kernel is an analytic
  * interpolation kernel instead of learned weights.  Any stride, kernel size, padding,
- * output padding and dilation can be tried, including those that cause checkerboards. */
+ * output padding and dilation can be tried, including those that cause checkerboards.
+ * The weights follow the shape, stride, kernel size and dilation; padding and output
+ * padding mean what they mean in torch.nn.ConvTranspose2d. */
 #pragma once
 
 #include "model.h"
@@ -32,9 +34,19 @@ void tconv_same_scale_padding (int kernel, int stride, int dilation, int *paddin
 /* Fills the defaults (-1, 0) of spec in place and checks the rest. */
 gboolean tconv_kernel_spec_resolve (TconvKernelSpec *spec, GError **error);
 
-/* The 1-D kernel, normalised so that the phases average to 1: taps[k] = f(distance of
- * tap k from the input pixel's centre / stride) * stride / sum. */
+/* The 1-D kernel (spec->kernel taps), normalised so that the phases average to 1:
+ * taps[k] = f(distance of tap k from the input pixel's centre / stride) * stride / sum,
+ * the distance taken for the automatic padding.  It depends on the shape, stride, kernel
+ * size and dilation only: padding and output_padding crop and extend the output exactly
+ * as in ConvTranspose2d, with the same weights. */
 void tconv_kernel_taps (const TconvKernelSpec *spec, float *taps);
+
+/* Where a resolved spec's output lies against the centred result (stride * input pixels,
+ * output pixel j at input coordinate (j + 0.5)/stride - 0.5, which the automatic padding
+ * and output padding give): `before` rows/columns more at the top and left (negative:
+ * that many cropped), `after` more at the bottom and right.  Output pixel j shows the
+ * centred result's pixel j - before. */
+void tconv_kernel_placement (const TconvKernelSpec *spec, int *before, int *after);
 
 /* A one-layer model: conv_transpose2d with groups = channels (1..4) and the
  * separable kernel taps x taps, applied to every channel, alpha included. */
