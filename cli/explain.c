@@ -44,7 +44,7 @@ print_rules (const Args *a, GString *why)
   g_autofree char *r5 = g_strdup_printf ("output_padding >= 0: %d", a->output_padding);
   g_autofree char *r6 = g_strdup_printf ("output_padding < max(stride, dilation): %d < %d",
                                          a->output_padding, MAX (a->stride, a->dilation));
-  printf ("5. PyTorch's rules on these values:\n");
+  printf ("7. PyTorch's rules on these values:\n");
   gboolean ok = rule (r1, a->stride >= 1, why, "stride must be at least 1");
   ok &= rule (r2, a->kernel >= 1, why, "kernel_size must be at least 1");
   ok &= rule (r3, a->dilation >= 1, why, "dilation must be at least 1");
@@ -82,44 +82,128 @@ print_geometry (const Args *a, int out_w, int out_h)
   print_size (a, "W", a->width, out_w);
 }
 
-static void
-print_taps (const Args *a)
+/* The figure of this geometry; `fixed`: with the weights of the fixed kernel `spec`. */
+static TconvTapsFigure
+figure_of (const Args *a, const TconvKernelSpec *spec)
 {
-  TconvTapsFigure f = { FALSE, a->stride, a->kernel, a->padding, a->dilation };
-  int             lo = G_MAXINT, hi = 0;
-  printf ("4. Taps per output pixel away from the borders, by phase (index mod %d):\n   ", a->stride);
-  for (int r = 0; r < a->stride; r++)
+  TconvTapsFigure f = { FALSE, a->stride, a->kernel, a->padding, a->dilation, spec != NULL, { 0 } };
+  if (spec)
+    tconv_kernel_taps (spec, f.weights);
+  return f;
+}
+
+/* Why the phases get different numbers of taps: tap k lands on phase (k*dilation -
+ * padding) mod stride, so a dilation sharing a factor g with the stride reaches only
+ * every g-th phase; otherwise the taps cycle through the phases, evenly when the kernel
+ * is a multiple of the stride. */
+static void
+print_cause (const Args *a)
+{
+  int g = a->stride, d = a->dilation;
+  while (d)
     {
-      int t = tconv_taps_figure_taps (&f, 8 * a->stride + r);
-      printf ("%sphase %d: %d", r ? ",  " : "", r, t);
-      lo = MIN (lo, t), hi = MAX (hi, t);
+      int t = g % d;
+      g = d, d = t;
     }
-  printf ("\n   2-D (rows x columns): %d to %d taps: %s\n", lo * lo, hi * hi,
-          lo == hi ? "even overlap, no checkerboard"
-                   : "uneven overlap: a checkerboard");
-  if (lo != hi && a->kernel % a->stride != 0)
+  if (g > 1 && a->dilation == a->stride)
+    printf ("   (dilation %d = stride %d: every tap lands on the same phase)\n", a->dilation,
+            a->stride);
+  else if (g > 1)
+    printf ("   (dilation %d and stride %d share the factor %d: the taps reach every %d%s phase "
+            "only)\n", a->dilation, a->stride, g, g, g == 2 ? "nd" : g == 3 ? "rd" : "th");
+  else if (a->kernel % a->stride != 0)
     printf ("   (kernel %d is not a multiple of stride %d)\n", a->kernel, a->stride);
 }
 
-/* The checkerboard index of a fixed interpolation kernel with this geometry. */
+/* 4. The structure: which taps reach each phase, whatever their weights. */
 static void
-print_index (const Args *a)
+print_taps (const Args *a)
+{
+  TconvTapsFigure f = figure_of (a, NULL);
+  int             k[64], lo = G_MAXINT, hi = 0;
+  printf ("4. Structure: the kernel taps that reach each output phase (output index mod %d), "
+          "away from the borders:\n", a->stride);
+  for (int r = 0; r < a->stride; r++)
+    {
+      int n = tconv_taps_figure_phase (&f, r, k);
+      printf ("   phase %d:", r);
+      for (int i = 0; i < n; i++)
+        printf (" k%d", k[i]);
+      printf ("%s (%d tap%s)\n", n ? "" : " none", n, n == 1 ? "" : "s");
+      lo = MIN (lo, n), hi = MAX (hi, n);
+    }
+  g_autofree char *structure = tconv_taps_figure_structure (&f);
+  printf ("   %s (rows x columns)\n", structure);
+  print_cause (a);
+  printf (lo == hi ? "   Even overlap leaves the weights to decide: equal phase sums, no checkerboard.\n"
+                   : "   A learned kernel checkerboards here unless its weights make every phase's "
+                     "sum equal.\n");
+}
+
+/* "k0 + k2 = 0.2857 + 0.8571 = 1.1429": the weights of phase r, added up. */
+static void
+print_phase_sum (const TconvTapsFigure *f, int r)
+{
+  int n, k[64];
+  n = tconv_taps_figure_phase (f, r, k);
+  printf ("   phase %d: ", r);
+  for (int i = 0; i < n; i++)
+    printf ("%sk%d", i ? " + " : "", k[i]);
+  if (n > 1)
+    for (int i = 0; i < n; i++)
+      printf ("%s%.4f", i ? " + " : " = ", f->weights[k[i]]);
+  printf ("%s%.4f\n", n ? " = " : "none = ", tconv_taps_figure_phase_sum (f, r));
+}
+
+/* 5. This kernel: its weights, each phase's sum, the flat image's checkerboard worked
+ * out from them, and the index `tconv artifacts` measures. */
+static void
+print_kernel (const Args *a)
 {
   TconvKernelSpec spec = { TCONV_INTERP_KEYS, a->stride, a->kernel, a->padding,
                            a->output_padding, a->dilation };
   g_autoptr (GError) error = NULL;
-  double flat, ramp;
-  if (!tconv_kernel_shape_parse (a->interp, &spec.shape, &error))
+  double flat, ramp, lo = G_MAXDOUBLE, hi = -G_MAXDOUBLE;
+  int    p, op;
+  if (!tconv_kernel_shape_parse (a->interp, &spec.shape, &error) || !tconv_kernel_spec_resolve (&spec, &error))
     {
-      printf ("   checkerboard index: %s\n", error->message);
+      printf ("5. A fixed %s kernel: %s\n", a->interp, error->message);
       return;
     }
+  TconvTapsFigure f = figure_of (a, &spec);
+  tconv_same_scale_padding (spec.kernel, spec.stride, spec.dilation, &p, &op);
+  printf ("5. This kernel: %s, sampled for the automatic padding %d (the padding does not change "
+          "its weights):\n  ", a->interp, p);
+  for (int k = 0; k < a->kernel; k++)
+    printf ("%s k%d %.4f", k && k % 6 == 0 ? "\n  " : "", k, f.weights[k]);
+  printf ("\n");
+  for (int r = 0; r < a->stride; r++)
+    print_phase_sum (&f, r);
+  for (int r = 0; r < a->stride; r++)
+    for (int c = 0; c < a->stride; c++)
+      {
+        double v = tconv_taps_figure_phase_sum (&f, r) * tconv_taps_figure_phase_sum (&f, c);
+        lo = MIN (lo, v), hi = MAX (hi, v);
+      }
+  double flo = CLAMP (0.5 * lo, 0.0, 1.0), fhi = CLAMP (0.5 * hi, 0.0, 1.0);
+  printf ("   2-D phase sums (row sum x column sum): %.4f to %.4f\n"
+          "   A flat 0.5 gray comes out as 0.5 x those%s: %.4f to %.4f, a spread of\n"
+          "   %.4f x 255 = %.3f (1/255): the checkerboard index on a flat image.\n",
+          lo, hi, flo != 0.5 * lo || fhi != 0.5 * hi ? ", clipped to 0..1 as pixels are" : "",
+          flo, fhi, fhi - flo, (fhi - flo) * 255);
   g_autoptr (TconvModel) m = tconv_kernel_model_new (&spec, 1, &error);
   if (m && tconv_checkerboard_index (m, &flat, &ramp, &error))
-    printf ("   checkerboard index of a %s kernel with this geometry: %.3f (1/255; flat %.3f, "
-            "ramp %.3f)\n", a->interp, MAX (flat, ramp), flat, ramp);
+    {
+      printf ("   checkerboard index (tconv artifacts): %.3f (1/255; flat %.3f, ramp %.3f)\n",
+              MAX (flat, ramp), flat, ramp);
+      if (ramp >= 0.0005 && ramp > 2 * flat)
+        printf ("   (on the ramp the phases also differ in where their weights are centred)\n");
+    }
   else
-    printf ("   checkerboard index of a %s kernel: %s\n", a->interp, error->message);
+    printf ("   checkerboard index: %s\n", error->message);
+  g_autofree char *verdict = tconv_taps_figure_kernel (&f);
+  g_autofree char *placement = tconv_kernel_placement_text (&spec);
+  printf ("   %s\n6. %s.\n", verdict, placement);
 }
 
 /* A transposed convolution is the adjoint of the convolution with the same weight:
@@ -156,12 +240,12 @@ print_adjoint (const Args *a, GError **error)
            && tconv_conv2d (&z, &w, NULL, -1, &c, &back, error);
     }
   if (ok && (back.h != x.h || back.w != x.w))
-    printf ("6. Adjoint check: conv2d maps the output back to %dx%d, not %dx%d (output_padding "
+    printf ("8. Adjoint check: conv2d maps the output back to %dx%d, not %dx%d (output_padding "
             "rows it cannot see)\n", back.w, back.h, x.w, x.h);
   else if (ok)
     {
       double lhs = tconv_tensor_dot (&y, &z), rhs = tconv_tensor_dot (&x, &back);
-      printf ("6. The gradient view, checked on random tensors (x: 1x2x%dx%d, weight 2x3x%dx%d):\n"
+      printf ("8. The gradient view, checked on random tensors (x: 1x2x%dx%d, weight 2x3x%dx%d):\n"
               "   <conv_transpose2d(x, w), z> = %.4f\n   <x, conv2d(z, w)>           = %.4f\n"
               "   equal to float rounding: %s\n", a->height, a->width, a->kernel, a->kernel, lhs,
               rhs, fabs (lhs - rhs) <= 1e-4 * MAX (1.0, fabs (lhs)) ? "yes" : "NO");
@@ -218,7 +302,11 @@ geometry_planes (const Args *a, GeometryPlanes *p)
 static double
 draw_figure (cairo_t *cr, const Args *a, const GeometryPlanes *p, gboolean planes, double width)
 {
-  TconvTapsFigure f = { FALSE, a->stride, a->kernel, a->padding, a->dilation };
+  TconvKernelSpec spec = { TCONV_INTERP_KEYS, a->stride, a->kernel, a->padding,
+                           a->output_padding, a->dilation };
+  gboolean        fixed = tconv_kernel_shape_parse (a->interp, &spec.shape, NULL)
+                   && tconv_kernel_spec_resolve (&spec, NULL);
+  TconvTapsFigure f = figure_of (a, fixed ? &spec : NULL);
   double          y = tconv_taps_figure_draw (cr, width, &f);
   if (!planes)
     return y;
@@ -335,7 +423,7 @@ tconv_cmd_explain (int argc, char **argv, GError **error)
     {
       print_geometry (&a, out_w, out_h);
       print_taps (&a);
-      print_index (&a);
+      print_kernel (&a);
     }
   ok = print_rules (&a, why) && ok;
   if (ok && a.adjoint)

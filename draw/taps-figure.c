@@ -15,8 +15,66 @@ tconv_taps_figure_taps (const TconvTapsFigure *f, int o)
   return tconv_conv_transpose2d_taps (o, FAR_IN, f->kernel, f->stride, f->padding, f->dilation);
 }
 
+int
+tconv_taps_figure_phase (const TconvTapsFigure *f, int r, int *k)
+{
+  int n = 0;
+
+  /* output o (o mod stride = r) gets tap j from input (o + padding - j*dilation) / stride
+   * when that divides */
+  for (int j = 0; j < f->kernel; j++)
+    if (f->resize_conv || ((r + f->padding - j * f->dilation) % f->stride + f->stride) % f->stride == 0)
+      k[n++] = j;
+  return n;
+}
+
+double
+tconv_taps_figure_phase_sum (const TconvTapsFigure *f, int r)
+{
+  int    k[64], n = tconv_taps_figure_phase (f, r, k);
+  double sum = 0.0;
+
+  for (int i = 0; i < n; i++)
+    sum += f->weights[k[i]];
+  return sum;
+}
+
+char *
+tconv_taps_figure_structure (const TconvTapsFigure *f)
+{
+  int k[64], lo = G_MAXINT, hi = 0;
+
+  for (int r = 0; r < f->stride; r++)
+    {
+      int n = tconv_taps_figure_phase (f, r, k);
+      lo = MIN (lo, n), hi = MAX (hi, n);
+    }
+  return lo == hi ? g_strdup_printf (_("structure: %d taps per pixel: even overlap"), lo * lo)
+                  : g_strdup_printf (_("structure: %d..%d taps per pixel: uneven overlap"), lo * lo,
+                                     hi * hi);
+}
+
+char *
+tconv_taps_figure_kernel (const TconvTapsFigure *f)
+{
+  double lo = G_MAXDOUBLE, hi = -G_MAXDOUBLE;
+
+  if (!f->fixed)
+    return NULL;
+  for (int r = 0; r < f->stride; r++)
+    {
+      double sum = tconv_taps_figure_phase_sum (f, r);
+      lo = MIN (lo, sum), hi = MAX (hi, sum);
+    }
+  /* equal when a flat image's phases would differ by less than 0.0005/255 */
+  return (hi - lo) * (hi + lo) * 127.5 < 5e-4
+           ? g_strdup_printf (_("this kernel: phase sums all %.3f: flat areas even"), hi)
+           : g_strdup_printf (_("this kernel: phase sums %.3f..%.3f: checkerboard"), lo, hi);
+}
+
 /* 1. the upsampled input: real pixels every `stride` cells, inserted zeros between;
- * 2. the kernel footprint under it: taps every `dilation` cells. */
+ * 2. the kernel under it: taps every `dilation` cells, a fixed kernel's as bars as high
+ * as their weights (red where negative), with a legend. */
 static double
 draw_strip (cairo_t *cr, const TconvTapsFigure *f, int n, double cell, double x0)
 {
@@ -37,18 +95,36 @@ draw_strip (cairo_t *cr, const TconvTapsFigure *f, int n, double cell, double x0
       else
         cairo_stroke (cr);
     }
-  const double ky = strip_y + cell + 6;
+  const double ky = strip_y + cell + 6, kh = f->fixed ? 18 : 6;
   const int    step = f->resize_conv ? 1 : f->dilation;
   const int    span = f->resize_conv ? f->kernel : f->dilation * (f->kernel - 1) + 1;
+  double       peak = 0.0;
+  gboolean     negative = FALSE;
+  for (int k = 0; f->fixed && k < f->kernel; k++)
+    peak = MAX (peak, fabs (f->weights[k])), negative |= f->weights[k] < 0;
   cairo_set_source_rgb (cr, 0.1, 0.4, 0.8);
-  cairo_rectangle (cr, x0 + 0.5, ky, MIN (span, n) * cell - 1, 6);
+  cairo_rectangle (cr, x0 + 0.5, ky, MIN (span, n) * cell - 1, kh);
   cairo_stroke (cr);
   for (int k = 0; k < f->kernel && k * step < n; k++)
     {
-      cairo_rectangle (cr, x0 + (k * step + 0.3) * cell, ky, cell * 0.4, 6);
+      double h = f->fixed ? (kh - 2) * (peak > 0 ? fabs (f->weights[k]) / peak : 0) : kh;
+      if (f->fixed && f->weights[k] < 0)
+        cairo_set_source_rgb (cr, 0.85, 0.2, 0.15);
+      else
+        cairo_set_source_rgb (cr, 0.1, 0.4, 0.8);
+      cairo_rectangle (cr, x0 + (k * step + 0.3) * cell, ky + kh - h, cell * 0.4, h);
       cairo_fill (cr);
     }
-  return ky + 14;
+  g_autofree char *legend
+    = !f->fixed ? g_strdup_printf (_("blue: the kernel's %d taps, %d apart"), f->kernel, step)
+      : negative ? g_strdup_printf (_("kernel: %d taps, %d apart (height: weight, red < 0)"),
+                                    f->kernel, step)
+                 : g_strdup_printf (_("kernel: %d taps, %d apart (bar height: weight)"), f->kernel,
+                                    step);
+  cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
+  cairo_move_to (cr, x0, ky + kh + 12);
+  cairo_show_text (cr, legend);
+  return ky + kh + 20;
 }
 
 static void
@@ -101,15 +177,18 @@ tconv_taps_figure_draw (cairo_t *cr, double width, const TconvTapsFigure *f)
   double gy = draw_strip (cr, f, n, cell, x0);
   taps_range (f, n, o0, &lo, &hi, &mean);
   draw_grid (cr, f, n, o0, cell, x0, gy, lo, hi, mean);
-  g_autofree char *range = hi > lo ? g_strdup_printf (_("taps per output pixel: %g to %g"), lo, hi)
-                                   : g_strdup_printf (_("taps per output pixel: %g everywhere"), hi);
+  g_autofree char *structure = tconv_taps_figure_structure (f);
+  g_autofree char *kernel = tconv_taps_figure_kernel (f);
   cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
   cairo_move_to (cr, x0, gy + n * cell + 13);
-  cairo_show_text (cr, range);
-  cairo_move_to (cr, x0, gy + n * cell + 26);
-  cairo_show_text (cr, hi > lo ? _("uneven overlap: a checkerboard") : _("even overlap: no checkerboard"));
+  cairo_show_text (cr, structure);
+  if (kernel)
+    {
+      cairo_move_to (cr, x0, gy + n * cell + 26);
+      cairo_show_text (cr, kernel);
+    }
   cairo_restore (cr);
-  return gy + n * cell + 32;
+  return gy + n * cell + (kernel ? 32 : 19);
 }
 
 void
@@ -140,6 +219,44 @@ tconv_draw_plane (cairo_t *cr, double x, double y, double side, const float *val
   cairo_paint (cr);
   cairo_restore (cr);
   cairo_surface_destroy (s);
+}
+
+void
+tconv_draw_phase_means (cairo_t *cr, double x, double y, double side, const double *means, int s,
+                        const char *caption)
+{
+  const double cell = side / s;
+  double       avg = 0.0, reach = 0.0;
+
+  for (int i = 0; i < s * s; i++)
+    avg += means[i] / (s * s);
+  for (int i = 0; i < s * s; i++)
+    reach = MAX (reach, fabs (means[i] - avg));
+  cairo_save (cr);
+  cairo_set_font_size (cr, 10);
+  cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
+  cairo_move_to (cr, x, y - 4);
+  cairo_show_text (cr, caption);
+  for (int r = 0; r < s; r++)
+    for (int c = 0; c < s; c++)
+      {
+        double d = reach > 5e-4 ? (means[r * s + c] - avg) / reach : 0.0; /* -1..1 */
+        cairo_set_source_rgb (cr, d > 0 ? 1.0 : 1.0 + d, 1.0 - fabs (d), d < 0 ? 1.0 : 1.0 - d);
+        cairo_rectangle (cr, x + c * cell, y + r * cell, cell, cell);
+        cairo_fill_preserve (cr);
+        cairo_set_source_rgb (cr, 0.75, 0.75, 0.75);
+        cairo_set_line_width (cr, 0.5);
+        cairo_stroke (cr);
+        if (cell >= 30)
+          {
+            char txt[24];
+            g_snprintf (txt, sizeof txt, "%+.1f", means[r * s + c]);
+            cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+            cairo_move_to (cr, x + c * cell + 4, y + r * cell + cell / 2 + 4);
+            cairo_show_text (cr, txt);
+          }
+      }
+  cairo_restore (cr);
 }
 
 void

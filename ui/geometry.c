@@ -12,6 +12,7 @@ tconv_geometry_clear (TconvGeometry *g)
   g_free (g->formula[1]);
   g_free (g->size);
   g_free (g->offered);
+  g_free (g->placement);
   memset (g, 0, sizeof *g);
 }
 
@@ -28,6 +29,19 @@ offered_combinations (TconvMode mode, GPtrArray *all)
         g_string_append_printf (s, "%sx%d k%d", s->len ? ", " : "", e->scale, e->kernel);
     }
   return g_string_free (s, FALSE);
+}
+
+/* Kernel mode: the weights the drawing shows and where the result lies. */
+static void
+fixed_kernel (const TconvSettings *s, TconvGeometry *g)
+{
+  TconvKernelSpec spec = { s->interpolation, g->stride, s->kernel, s->padding, s->output_padding,
+                           s->dilation };
+  if (!tconv_kernel_spec_resolve (&spec, NULL))
+    return;
+  g->fixed = TRUE;
+  tconv_kernel_taps (&spec, g->weights);
+  g->placement = tconv_kernel_placement_text (&spec);
 }
 
 void
@@ -73,6 +87,8 @@ tconv_geometry_compute (const TconvSettings *s, int width, int height, int chann
           }
     }
 
+  if (model->mode == TCONV_MODE_KERNEL)
+    fixed_kernel (s, g);
   for (int a = 0; a < 2; a++)
     {
       int out;

@@ -13,10 +13,13 @@ typedef struct
   char    *formula[2];   /* "H: (480-1)*2 - 2*4 + 1*(9-1) + 1 + 1 = 960", then "W: ..." */
   char    *size;         /* "960 x 720 px, 2.6 MB" */
   char    *offered;      /* learned modes: the shipped stride/kernel combinations */
+  char    *placement;    /* kernel mode: centred, or by how much it is not */
   int      out_w, out_h;
   /* the upsampling layer, for the drawing */
   gboolean resize_conv;
   int      stride, kernel, padding, output_padding, dilation;
+  gboolean fixed;        /* kernel mode: `weights` holds the fixed kernel's taps */
+  float    weights[64];
 } TconvGeometry;
 
 /* `bytes_per_pixel` of the layer (all channels) sizes the result in megabytes;

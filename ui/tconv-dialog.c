@@ -80,7 +80,10 @@ show_geometry (TconvDialog *d, const TconvGeometry *g)
   g_autofree char *formula = g->formula[0] ? g_strdup_printf ("%s\n%s", g->formula[0], g->formula[1])
                                            : g_strdup ("");
   gtk_label_set_text (GTK_LABEL (d->formula), formula);
-  gtk_label_set_text (GTK_LABEL (d->size), g->size ? g->size : "");
+  g_autofree char *size = g_strdup_printf ("%s%s%s", g->size ? g->size : "",
+                                           g->size && g->placement ? "\n" : "",
+                                           g->placement ? g->placement : "");
+  gtk_label_set_text (GTK_LABEL (d->size), size);
   gtk_label_set_text (GTK_LABEL (d->reason), g->reason ? g->reason : "");
   g_autofree char *offered = g->offered ? g_strdup_printf (_("Shipped models: %s"),
                                                            *g->offered ? g->offered : _("none"))

@@ -149,6 +149,25 @@ tconv_kernel_placement (const TconvKernelSpec *spec, int *before, int *after)
   *before = p - spec->padding;
   *after = p - spec->padding + spec->output_padding - op;
 }
+char *
+tconv_kernel_placement_text (const TconvKernelSpec *spec)
+{
+  int before, after, p, op;
+
+  tconv_kernel_placement (spec, &before, &after);
+  tconv_same_scale_padding (spec->kernel, spec->stride, spec->dilation, &p, &op);
+  if (before == 0 && after == 0)
+    return g_strdup_printf (_("Centred: exactly %d x the input (padding %d, output padding %d are "
+                              "the automatic values)"), spec->stride, p, op);
+  if (before == 0)
+    return g_strdup_printf (_("Not centred: %+d px at the bottom and right against the centred %d "
+                              "x input; padding %d, output padding %d centre it"),
+                            after, spec->stride, p, op);
+  return g_strdup_printf (_("Not centred: %+d px at the top and left, %+d px at the bottom and "
+                            "right against the centred %d x input (output pixel j is its pixel "
+                            "j%+d); padding %d, output padding %d centre it"),
+                          before, after, spec->stride, -before, p, op);
+}
 
 TconvModel *
 tconv_kernel_model_new (const TconvKernelSpec *spec_in, int channels, GError **error)

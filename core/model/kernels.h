@@ -48,6 +48,10 @@ void tconv_kernel_taps (const TconvKernelSpec *spec, float *taps);
  * centred result's pixel j - before. */
 void tconv_kernel_placement (const TconvKernelSpec *spec, int *before, int *after);
 
+/* The same for a person, one sentence: centred, or the offset on each side and the
+ * values that centre it (the dialog and `tconv explain` say it in these words). */
+char *tconv_kernel_placement_text (const TconvKernelSpec *spec);
+
 /* A one-layer model: conv_transpose2d with groups = channels (1..4) and the
  * separable kernel taps x taps, applied to every channel, alpha included. */
 TconvModel *tconv_kernel_model_new (const TconvKernelSpec *spec, int channels, GError **error);
