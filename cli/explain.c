@@ -256,46 +256,99 @@ print_adjoint (const Args *a, GError **error)
 }
 
 /* What the geometry does to an image: a fixed kernel of it (a->interp) upscales a gentle
- * ramp; the checkerboard map (x16) and the spectrum of the output minus the exact ramp.
- * FALSE when the kernel cannot be built (the figure then has the taps only). */
+ * ramp; the figure shows the output minus the exact ramp as one period of per-phase
+ * means (what the checkerboard index spreads) and as a spectrum.  The input is large
+ * enough that the spectrum's square lies clear of the image's borders, and the square's
+ * mean and slope are taken out (either would draw a cross through the centre).  FALSE when
+ * the kernel cannot be built (the figure then has the taps only). */
 typedef struct
 {
-  float *map, *spectrum;
-  int    w, h, n;
+  double means[64]; /* s x s, in 1/255 */
+  float *spectrum;  /* n x n */
+  int    n;
 } GeometryPlanes;
+
+/* Takes the mean and the slope of the centred n x n square out of the w x h plane of an
+ * upscaling by s: a slope is a function of x plus one of y, whose spectrum is a cross
+ * along both axes.  The slope is fitted with one intercept per phase (least squares), so
+ * the per-phase pattern, the checkerboard, stays exactly as it is. */
+static void
+detrend (float *v, int w, int h, int n, int s)
+{
+  const int x0 = (w - n) / 2, y0 = (h - n) / 2;
+  double    centre[8] = { 0 }, fx = 0.0, fy = 0.0, var = 0.0, mean = 0.0;
+  int       count[8] = { 0 };
+
+  for (int i = 0; i < n; i++) /* each phase's mean coordinate */
+    centre[(x0 + i) % s] += i, count[(x0 + i) % s]++;
+  for (int r = 0; r < s; r++)
+    centre[r] /= MAX (count[r], 1);
+  for (int y = 0; y < n; y++)
+    for (int x = 0; x < n; x++)
+      {
+        double f = v[(gsize) (y0 + y) * w + x0 + x];
+        double u = x - centre[(x0 + x) % s], t = y - centre[(y0 + y) % s];
+        fx += f * u, fy += f * t, var += u * u;
+      }
+  fx /= var, fy /= var; /* the square's x and y deviations have the same sum of squares */
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      v[(gsize) y * w + x] -= (float) (fx * (x - x0) + fy * (y - y0));
+  double weight = 0.0; /* the mean the spectrum sees, through its Hann window */
+  for (int y = 0; y < n; y++)
+    for (int x = 0; x < n; x++)
+      {
+        double win = (0.5 - 0.5 * cos (2 * G_PI * (y + 0.5) / n))
+                     * (0.5 - 0.5 * cos (2 * G_PI * (x + 0.5) / n));
+        mean += win * v[(gsize) (y0 + y) * w + x0 + x], weight += win;
+      }
+  mean /= weight;
+  for (gsize i = 0; i < (gsize) w * h; i++)
+    v[i] -= (float) mean;
+}
 
 static gboolean
 geometry_planes (const Args *a, GeometryPlanes *p)
 {
   TconvKernelSpec spec = { TCONV_INTERP_KEYS, a->stride, a->kernel, a->padding,
                            a->output_padding, a->dilation };
-  const int       n = TCONV_CHECKERBOARD_SIDE, s = a->stride;
+  const int       s = a->stride, n = 128 / s + 32, margin = 12 * s; /* input pixels; output */
+  int             w, h, before = 0, after, count[64] = { 0 };
   g_autoptr (TconvModel) m = tconv_kernel_shape_parse (a->interp, &spec.shape, NULL)
                                ? tconv_kernel_model_new (&spec, 1, NULL) : NULL;
-  if (m == NULL || !tconv_engine_output_size (m, n, n, &p->w, &p->h, NULL))
+  if (m == NULL || s > 8 || !tconv_engine_output_size (m, n, n, &w, &h, NULL))
     return FALSE;
-  gsize          on = (gsize) p->w * p->h;
-  float         *in = g_new (float, (gsize) n * n), *out = g_new (float, on), *ideal = g_new (float, on);
+  tconv_kernel_spec_resolve (&spec, NULL);
+  tconv_kernel_placement (&spec, &before, &after);
+  float         *in = g_new (float, (gsize) n * n), *out = g_new (float, (gsize) w * h);
   TconvImageInfo info = { n, n, 1 };
   for (int y = 0; y < n; y++)
     for (int x = 0; x < n; x++)
       in[y * n + x] = 0.5f + 0.15f / n * ((x - n / 2.0f) + (y - n / 2.0f));
   gboolean ok = tconv_engine_run_pixels (m, &info, in, out, NULL, NULL);
-  for (int y = 0; y < p->h; y++)
-    for (int x = 0; x < p->w; x++) /* output pixel X sits at input (X + 0.5)/s - 0.5 */
-      ideal[(gsize) y * p->w + x] = 0.5f + 0.15f / n * (((x + 0.5f) / s - 0.5f - n / 2.0f)
-                                                        + ((y + 0.5f) / s - 0.5f - n / 2.0f));
-  for (gsize i = 0; ok && i < on; i++)
-    out[i] -= ideal[i];
-  p->map = g_new (float, on);
-  p->n = tconv_spectrum_side (p->w, p->h, 128);
+  /* output pixel X is the centred result's X - before, at input (X - before + 0.5)/s - 0.5 */
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        int   cy = y - before, cx = x - before;
+        float ideal = 0.5f + 0.15f / n * (((cx + 0.5f) / s - 0.5f - n / 2.0f)
+                                          + ((cy + 0.5f) / s - 0.5f - n / 2.0f));
+        float *v = &out[(gsize) y * w + x];
+        *v -= ideal;
+        if (cy >= margin && cx >= margin && cy < n * s - margin && cx < n * s - margin)
+          {
+            p->means[(cy % s) * s + cx % s] += *v * 255.0;
+            count[(cy % s) * s + cx % s]++;
+          }
+      }
+  for (int i = 0; i < s * s; i++)
+    p->means[i] /= MAX (count[i], 1);
+  p->n = tconv_spectrum_side (w, h, 32); /* bins large enough to see in the figure */
   p->spectrum = g_new (float, (gsize) p->n * p->n);
+  detrend (out, w, h, p->n, s);
   if (ok)
-    {
-      tconv_checkerboard_map (out, p->w, p->h, s, 3, 16.0f, p->map);
-      tconv_spectrum (out, NULL, p->w, p->h, p->n, p->spectrum);
-    }
-  g_free (in), g_free (out), g_free (ideal);
+    tconv_spectrum (out, NULL, w, h, p->n, p->spectrum);
+  g_free (in), g_free (out);
   return ok;
 }
 
@@ -311,11 +364,14 @@ draw_figure (cairo_t *cr, const Args *a, const GeometryPlanes *p, gboolean plane
   if (!planes)
     return y;
   const double side = (width - 30) / 2;
-  g_autofree char *map = g_strdup_printf ("map, %s kernel, x16", a->interp);
-  tconv_draw_plane (cr, 10, y + 16, side, p->map, p->w, p->h, map);
-  tconv_draw_plane (cr, 20 + side, y + 16, side, p->spectrum, p->n, p->n, "spectrum: peaks at k/s");
+  g_autofree char *caption = g_strdup_printf ("%s: phase means", a->interp);
+  tconv_draw_phase_means (cr, 10, y + 16, side, p->means, a->stride, caption);
+  tconv_draw_plane (cr, 20 + side, y + 16, side, p->spectrum, p->n, p->n, "spectrum, peaks at k/s");
   tconv_draw_stride_marks (cr, 20 + side, y + 16, side, p->n, a->stride);
-  return y + 24 + side;
+  cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
+  cairo_move_to (cr, 10, y + 30 + side);
+  cairo_show_text (cr, "(output - exact ramp, in 1/255; red above, blue below)");
+  return y + 38 + side;
 }
 
 /* The dialog's figure, and what it does to a ramp, into an SVG or PNG file. */
@@ -341,7 +397,7 @@ write_figure (const Args *a, const char *path, gboolean svg, GError **error)
   cairo_paint (cr);
   draw_figure (cr, a, &p, planes, width);
   cairo_destroy (cr);
-  g_free (p.map), g_free (p.spectrum);
+  g_free (p.spectrum);
   cairo_status_t st = svg ? (cairo_surface_finish (s), cairo_surface_status (s))
                           : cairo_surface_write_to_png (s, path);
   cairo_surface_destroy (s);

@@ -250,7 +250,8 @@ tconv_draw_phase_means (cairo_t *cr, double x, double y, double side, const doub
         if (cell >= 30)
           {
             char txt[24];
-            g_snprintf (txt, sizeof txt, "%+.1f", means[r * s + c]);
+            /* no "-0.0": what rounds to zero is shown as zero */
+            g_snprintf (txt, sizeof txt, "%+.1f", fabs (means[r * s + c]) < 0.05 ? 0.0 : means[r * s + c]);
             cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
             cairo_move_to (cr, x + c * cell + 4, y + r * cell + cell / 2 + 4);
             cairo_show_text (cr, txt);
