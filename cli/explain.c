@@ -120,7 +120,8 @@ static void
 print_taps (const Args *a)
 {
   TconvTapsFigure f = figure_of (a, NULL);
-  int             k[64], lo = G_MAXINT, hi = 0;
+  g_autofree int *k = g_new (int, a->kernel);
+  int             lo = G_MAXINT, hi = 0;
   printf ("4. Structure: the kernel taps that reach each output phase (output index mod %d), "
           "away from the borders:\n", a->stride);
   for (int r = 0; r < a->stride; r++)
@@ -144,7 +145,7 @@ print_taps (const Args *a)
 static void
 print_phase_sum (const TconvTapsFigure *f, int r)
 {
-  int n, k[64];
+  int n, k[64]; /* a fixed kernel has at most 64 taps */
   n = tconv_taps_figure_phase (f, r, k);
   printf ("   phase %d: ", r);
   for (int i = 0; i < n; i++)

@@ -24,14 +24,18 @@ tconv_taps_figure_phase (const TconvTapsFigure *f, int r, int *k)
    * when that divides */
   for (int j = 0; j < f->kernel; j++)
     if (f->resize_conv || ((r + f->padding - j * f->dilation) % f->stride + f->stride) % f->stride == 0)
-      k[n++] = j;
+      {
+        if (k)
+          k[n] = j;
+        n++;
+      }
   return n;
 }
 
 double
 tconv_taps_figure_phase_sum (const TconvTapsFigure *f, int r)
 {
-  int    k[64], n = tconv_taps_figure_phase (f, r, k);
+  int    k[64], n = f->kernel <= 64 ? tconv_taps_figure_phase (f, r, k) : 0; /* fixed: <= 64 */
   double sum = 0.0;
 
   for (int i = 0; i < n; i++)
@@ -42,11 +46,11 @@ tconv_taps_figure_phase_sum (const TconvTapsFigure *f, int r)
 char *
 tconv_taps_figure_structure (const TconvTapsFigure *f)
 {
-  int k[64], lo = G_MAXINT, hi = 0;
+  int lo = G_MAXINT, hi = 0;
 
   for (int r = 0; r < f->stride; r++)
     {
-      int n = tconv_taps_figure_phase (f, r, k);
+      int n = tconv_taps_figure_phase (f, r, NULL);
       lo = MIN (lo, n), hi = MAX (hi, n);
     }
   return lo == hi ? g_strdup_printf (_("structure: %d taps per pixel: even overlap"), lo * lo)

@@ -21,7 +21,8 @@ typedef struct
 int tconv_taps_figure_taps (const TconvTapsFigure *f, int o);
 
 /* The kernel indices that reach output phase r (output index mod stride) along one axis,
- * away from the borders, into k[] (at most f->kernel); returns how many. */
+ * away from the borders, into k[] (room for f->kernel; NULL: only counted); returns how
+ * many. */
 int tconv_taps_figure_phase (const TconvTapsFigure *f, int r, int *k);
 
 /* A fixed kernel's weight sum over phase r's taps (1-D); the 2-D phase (r, c) gets

@@ -33,7 +33,7 @@ tconv_taps_view_set (GtkWidget *view, const TconvGeometry *g)
   gboolean         valid = g->runnable || g->formula[0] != NULL;
 
   *f = (TconvTapsFigure) { g->resize_conv, valid ? MAX (1, g->stride) : 0, MAX (1, g->kernel),
-                           g->padding, MAX (1, g->dilation), g->fixed };
+                           g->padding, MAX (1, g->dilation), g->fixed, { 0 } };
   memcpy (f->weights, g->weights, sizeof f->weights);
   gtk_widget_queue_draw (view);
 }

@@ -77,6 +77,11 @@ for lang in en ru; do
     "formula: H: (256-1)*3 - 2*1 + 1*(5-1) + 0 + 1 = 768" "$work/k5"
   check "$lang: an explicit kernel is shown as set" "shown kernel-size: 5" "$work/k5"
   check "$lang: the automatic output padding resolves to 0" "shown output-padding: 0 (automatic)" "$work/k5"
+  if [ "$lang" = ru ]; then
+    check "ru: the automatic values centre the fixed kernel's result" "По центру: ровно вход × 3" "$work/k5"
+  else
+    check "en: the automatic values centre the fixed kernel's result" "Centred: exactly 3 x the input" "$work/k5"
+  fi
   section "kernel s2 op3" "$log" >"$work/op3"
   check "$lang: output padding 3 at stride 2 disables Upscale" "ok-sensitive: 0" "$work/op3"
   if [ "$lang" = ru ]; then
