@@ -136,7 +136,8 @@ print_taps (const Args *a)
   g_autofree char *structure = tconv_taps_figure_structure (&f);
   printf ("   %s (rows x columns)\n", structure);
   print_cause (a);
-  printf (lo == hi ? "   Even overlap leaves the weights to decide: equal phase sums, no checkerboard.\n"
+  printf (lo == hi ? "   Even overlap leaves the weights to decide: equal phase sums, no "
+                     "checkerboard.\n"
                    : "   A learned kernel checkerboards here unless its weights make every phase's "
                      "sum equal.\n");
 }
@@ -166,7 +167,8 @@ print_kernel (const Args *a)
   g_autoptr (GError) error = NULL;
   double flat, ramp, lo = G_MAXDOUBLE, hi = -G_MAXDOUBLE;
   int    p, op;
-  if (!tconv_kernel_shape_parse (a->interp, &spec.shape, &error) || !tconv_kernel_spec_resolve (&spec, &error))
+  if (!tconv_kernel_shape_parse (a->interp, &spec.shape, &error)
+      || !tconv_kernel_spec_resolve (&spec, &error))
     {
       printf ("5. A fixed %s kernel: %s\n", a->interp, error->message);
       return;

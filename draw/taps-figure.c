@@ -23,7 +23,8 @@ tconv_taps_figure_phase (const TconvTapsFigure *f, int r, int *k)
   /* output o (o mod stride = r) gets tap j from input (o + padding - j*dilation) / stride
    * when that divides */
   for (int j = 0; j < f->kernel; j++)
-    if (f->resize_conv || ((r + f->padding - j * f->dilation) % f->stride + f->stride) % f->stride == 0)
+    if (f->resize_conv
+        || ((r + f->padding - j * f->dilation) % f->stride + f->stride) % f->stride == 0)
       {
         if (k)
           k[n] = j;
@@ -255,7 +256,8 @@ tconv_draw_phase_means (cairo_t *cr, double x, double y, double side, const doub
           {
             char txt[24];
             /* no "-0.0": what rounds to zero is shown as zero */
-            g_snprintf (txt, sizeof txt, "%+.1f", fabs (means[r * s + c]) < 0.05 ? 0.0 : means[r * s + c]);
+            double m = means[r * s + c];
+            g_snprintf (txt, sizeof txt, "%+.1f", fabs (m) < 0.05 ? 0.0 : m);
             cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
             cairo_move_to (cr, x + c * cell + 4, y + r * cell + cell / 2 + 4);
             cairo_show_text (cr, txt);

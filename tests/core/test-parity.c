@@ -369,7 +369,8 @@ test_kernel_padding_crops (void)
                         if (y >= 1 && x >= 1 && y <= b.h && x <= b.w)
                           g_assert_cmpfloat_with_epsilon (b.data[(y - 1) * b.w + x - 1], v, 1e-5);
                         if (cy >= 0 && cx >= 0 && cy < centred.h && cx < centred.w)
-                          g_assert_cmpfloat_with_epsilon (centred.data[cy * centred.w + cx], v, 1e-5);
+                          g_assert_cmpfloat_with_epsilon (centred.data[cy * centred.w + cx], v,
+                                                          1e-5);
                       }
                   tconv_tensor_free (&a);
                   tconv_tensor_free (&b);
