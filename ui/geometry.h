@@ -13,6 +13,7 @@ typedef struct
   char    *formula[2];   /* "H: (480-1)*2 - 2*4 + 1*(9-1) + 1 + 1 = 960", then "W: ..." */
   char    *size;         /* "960 x 720 px, 2.6 MB" */
   char    *offered;      /* learned modes: the shipped stride/kernel combinations */
+  char    *chosen;       /* the automatic choice's model and why (catalog.h); else NULL */
   int      out_w, out_h;
   /* the upsampling layer, for the drawing */
   gboolean resize_conv;
