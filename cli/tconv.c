@@ -76,8 +76,6 @@ flag_entries (Flags *f, gboolean with_model)
       "scale, the photo model for a JPEG saved below quality "
       G_STRINGIFY (TCONV_PHOTO_BELOW_JPEG_QUALITY), "M" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &f->quiet, "No progress bar", NULL },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &f->verbose,
-      "Say which model each image gets, and why", NULL },
   };
   for (guint i = 0; i < G_N_ELEMENTS (extra); i++)
     if (with_model || !g_str_equal (extra[i].long_name, "model"))
@@ -282,13 +280,15 @@ cmd_upscale (int argc, char **argv, GError **error)
   flags_init (&f);
   u.png_level = TCONV_DEFAULT_PNG_LEVEL;
   g_autofree GOptionEntry *batch_entries = tconv_batch_entries (&batch);
-  GOptionEntry             png_entries[] = {
+  GOptionEntry             upscale_entries[] = {
     { "png-level", 0, 0, G_OPTION_ARG_INT, &u.png_level,
       "PNG deflate level, 0-9 (default 3: fast; 9: smallest files)", "N" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &f.verbose, "Say which model each image gets, and why",
+      NULL },
     { NULL }
   };
   g_option_context_add_main_entries (ctx, batch_entries, NULL);
-  g_option_context_add_main_entries (ctx, png_entries, NULL);
+  g_option_context_add_main_entries (ctx, upscale_entries, NULL);
   if (!parse (ctx, flag_entries (&f, TRUE), &argc, &argv, error) || !flags_resolve (&f, error))
     return FALSE;
   if (!batch.outdir && argc != 3)
