@@ -14,6 +14,7 @@
 #include "png-pipeline.h"
 #include "png-save.h"
 #include "jpeg-degrade.h"
+#include "jpeg-quality.h"
 #include "imresize.h"
 #include "model-file.h"
 #include "safetensors.h"
@@ -32,7 +33,7 @@ typedef struct
   TconvSettings s;
   char         *mode, *interp, *model;
   int           stride; /* --stride is a synonym of --scale */
-  gboolean      quiet;
+  gboolean      quiet, verbose;
 } Flags;
 
 /* "[prefix]a, b or c" for a choice flag's help; made once per list, kept for the process. */
@@ -70,7 +71,10 @@ flag_entries (Flags *f, gboolean with_model)
     { "mode", 0, 0, G_OPTION_ARG_STRING, &f->mode, choice_help (&tconv_mode_list, NULL), "MODE" },
     { "interp", 0, 0, G_OPTION_ARG_STRING, &f->interp,
       choice_help (&tconv_kernel_shape_list, "Kernel mode: "), "NAME" },
-    { "model", 0, 0, G_OPTION_ARG_STRING, &f->model, "Model name or .safetensors file", "M" },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &f->model,
+      "Model name or .safetensors file; auto (the default): the clean model of the mode and "
+      "scale, the photo model for a JPEG saved below quality "
+      G_STRINGIFY (TCONV_PHOTO_BELOW_JPEG_QUALITY), "M" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &f->quiet, "No progress bar", NULL },
   };
   for (guint i = 0; i < G_N_ELEMENTS (extra); i++)
@@ -110,26 +114,13 @@ flags_resolve (Flags *f, GError **error)
   return TRUE;
 }
 
-/* The model for the flags; with no flags at all, the shipped x2 model, or the bicubic
- * kernel when no model is installed. */
+/* The model for the flags and an image (its JPEG quality steers the automatic choice). */
 static TconvModel *
-flags_model (Flags *f, int channels, GError **error)
+flags_model (const Flags *f, int channels, int jpeg_quality, GError **error)
 {
-  gboolean    defaults = !f->mode && !f->model && !f->interp;
-  GError     *local = NULL;
-  TconvModel *m = tconv_settings_model (&f->s, channels, TCONV_MODELS_DIR, &local);
-
-  if (m == NULL && defaults && f->s.kernel == 0)
-    {
-      g_clear_error (&local);
-      f->s.mode = TCONV_MODE_KERNEL;
-      if (!f->quiet)
-        fprintf (stderr, "tconv: no pretrained model installed; using the bicubic kernel\n");
-      return tconv_settings_model (&f->s, channels, TCONV_MODELS_DIR, error);
-    }
-  if (m == NULL)
-    g_propagate_error (error, local);
-  return m;
+  TconvSettings s = f->s;
+  s.source_jpeg_quality = jpeg_quality;
+  return tconv_settings_model (&s, channels, TCONV_MODELS_DIR, error);
 }
 
 /* ---- progress bar ------------------------------------------------------------------ */
@@ -167,24 +158,39 @@ parse (GOptionContext *ctx, GOptionEntry *entries, int *argc, char ***argv, GErr
 
 /* ---- upscale ----------------------------------------------------------------------- */
 
-/* The models of one run, by image channel count (kernels depend on it), made once. */
+/* The models of one run, by image channel count (kernels depend on it) and JPEG quality
+ * (the automatic choice reads it; 0 = not a JPEG), each made once. */
 typedef struct
 {
   Flags      *flags;
   gboolean    batch; /* many images: the batch shows progress, not each image */
   int         png_level;
   GMutex      lock;
-  TconvModel *by_channels[5];
+  TconvModel *models[5][101];
 } Upscaler;
 
+/* The model for the image IN of `channels` channels; with -v, says which and why. */
 static TconvModel *
-model_for_channels (Upscaler *u, int channels, GError **error)
+model_for_image (Upscaler *u, const char *in, int channels, GError **error)
 {
+  const Flags *f = u->flags;
+  int          q = 0;
+
+  if (tconv_settings_model_is_auto (&f->s) && !tconv_jpeg_file_quality (in, &q, NULL, error))
+    return NULL;
   g_mutex_lock (&u->lock);
-  if (u->by_channels[channels] == NULL)
-    u->by_channels[channels] = flags_model (u->flags, channels, error);
-  TconvModel *m = u->by_channels[channels] ? tconv_model_ref (u->by_channels[channels]) : NULL;
+  TconvModel **slot = &u->models[channels][q];
+  if (*slot == NULL)
+    *slot = flags_model (f, channels, q, error);
+  TconvModel *m = *slot ? tconv_model_ref (*slot) : NULL;
   g_mutex_unlock (&u->lock);
+  if (m && f->verbose)
+    {
+      TconvSettings s = f->s;
+      s.source_jpeg_quality = q;
+      g_autofree char *why = tconv_settings_model_why (&s, m);
+      fprintf (stderr, "%s: %s\n", in, why ? why : m->name);
+    }
   return m;
 }
 
@@ -195,7 +201,7 @@ upscale_png (Upscaler *u, const char *in, const char *out, int threads, GError *
   int w, h, ow, oh, channels;
   if (!tconv_png_header (in, &w, &h, &channels, error))
     return FALSE;
-  g_autoptr (TconvModel) model = model_for_channels (u, channels, error);
+  g_autoptr (TconvModel) model = model_for_image (u, in, channels, error);
   if (model == NULL)
     return FALSE;
   TconvRunOptions  options = run_options (u->flags);
@@ -224,7 +230,7 @@ upscale_file (gpointer data, const char *in, const char *out, int threads, int q
     return upscale_png (u, in, out, threads, error);
   if (!tconv_image_load (in, &image, error))
     return FALSE;
-  g_autoptr (TconvModel) model = model_for_channels (u, image.channels, error);
+  g_autoptr (TconvModel) model = model_for_image (u, in, image.channels, error);
   gboolean ok = model != NULL
                 && tconv_engine_output_size (model, image.width, image.height, &ow, &oh, error);
   if (ok && (ow > 524288 || oh > 524288))
@@ -274,13 +280,15 @@ cmd_upscale (int argc, char **argv, GError **error)
   flags_init (&f);
   u.png_level = TCONV_DEFAULT_PNG_LEVEL;
   g_autofree GOptionEntry *batch_entries = tconv_batch_entries (&batch);
-  GOptionEntry             png_entries[] = {
+  GOptionEntry             upscale_entries[] = {
     { "png-level", 0, 0, G_OPTION_ARG_INT, &u.png_level,
       "PNG deflate level, 0-9 (default 3: fast; 9: smallest files)", "N" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &f.verbose, "Say which model each image gets, and why",
+      NULL },
     { NULL }
   };
   g_option_context_add_main_entries (ctx, batch_entries, NULL);
-  g_option_context_add_main_entries (ctx, png_entries, NULL);
+  g_option_context_add_main_entries (ctx, upscale_entries, NULL);
   if (!parse (ctx, flag_entries (&f, TRUE), &argc, &argv, error) || !flags_resolve (&f, error))
     return FALSE;
   if (!batch.outdir && argc != 3)
@@ -304,7 +312,8 @@ cmd_upscale (int argc, char **argv, GError **error)
   ok = batch.outdir ? tconv_batch_run (&batch, argv + 1, argc - 1, upscale_file, &u, error)
                     : upscale_file (&u, argv[1], argv[2], 0, batch.quality, error);
   for (int c = 0; c < 5; c++)
-    tconv_model_free (u.by_channels[c]);
+    for (int q = 0; q <= 100; q++)
+      tconv_model_free (u.models[c][q]);
   g_mutex_clear (&u.lock);
   g_free (batch.outdir), g_free (batch.glob), g_free (batch.suffix), g_free (batch.format);
   return ok;
@@ -705,7 +714,7 @@ cmd_eval (int argc, char **argv, GError **error)
     }
   if (!(f.model && g_str_equal (f.model, "bicubic")))
     {
-      if (!(model = flags_model (&f, 1, error)))
+      if (!(model = flags_model (&f, 1, 0, error)))
         return FALSE;
     }
   int scale = model ? model->scale : (f.s.scale ? f.s.scale : 2);
@@ -755,7 +764,7 @@ cmd_artifacts (int argc, char **argv, GError **error)
 
   flags_init (&f);
   if (!parse (ctx, flag_entries (&f, TRUE), &argc, &argv, error) || !flags_resolve (&f, error)
-      || !(model = flags_model (&f, 1, error)))
+      || !(model = flags_model (&f, 1, 0, error)))
     return FALSE;
   if (!tconv_checkerboard_index (model, &flat, &ramp, error))
     return FALSE;

@@ -127,6 +127,7 @@ run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image, GimpDrawa
     }
 
   tconv_settings_from_config (config, &s, &mode, &output, &model);
+  s.source_jpeg_quality = tconv_image_jpeg_quality (image);
   if (mode == TCONV_MODE_COMPARE)
     {
       GimpDrawable *drawable = drawables && drawables[0] ? drawables[0] : NULL;

@@ -66,7 +66,9 @@ upscale_one (const char *in, const char *outdir, const char *suffix, const Tconv
   g_autofree char *name = g_strdup_printf ("%.*s%s%s", (int) (dot ? dot - base : (long) strlen (base)),
                                            base, suffix, dot ? dot : ".png");
   g_autofree char *out = g_build_filename (outdir, name, NULL);
-  gboolean ok = tconv_upscale_image (image, s, TCONV_OUTPUT_IN_PLACE, error) != NULL
+  TconvSettings    for_image = *s;
+  for_image.source_jpeg_quality = tconv_image_jpeg_quality (image);
+  gboolean ok = tconv_upscale_image (image, &for_image, TCONV_OUTPUT_IN_PLACE, error) != NULL
                 && save_whole (image, out, error);
   if (!ok && error && *error && !g_str_has_prefix ((*error)->message, in))
     g_prefix_error (error, "%s: ", in);

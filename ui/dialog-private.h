@@ -21,6 +21,7 @@ typedef struct
   GPtrArray *model_ids;           /* the model argument of each row of the combo */
   int        model_list_mode;     /* the mode the rows were made for; -1 none yet */
   int        width, height, channels, bytes_per_pixel;
+  int        jpeg_quality;        /* of the JPEG the image came from; 0 = none */
   guint      refresh_id, files_after_first;
   int        refreshes;
   gboolean   syncing;             /* the dialog writes the config itself: no refresh */

@@ -13,6 +13,7 @@ tconv_geometry_clear (TconvGeometry *g)
   g_free (g->size);
   g_free (g->offered);
   g_free (g->placement);
+  g_free (g->chosen);
   memset (g, 0, sizeof *g);
 }
 
@@ -63,6 +64,7 @@ tconv_geometry_compute (const TconvSettings *s, int width, int height, int chann
       g->reason = g_strdup (error->message);
       return;
     }
+  g->chosen = tconv_settings_model_why (s, model);
 
   const TconvLayer *up = tconv_model_upsampling_layer (model);
   g->resize_conv = model->mode == TCONV_MODE_RESIZE_CONV || up == NULL;

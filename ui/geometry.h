@@ -14,6 +14,7 @@ typedef struct
   char    *size;         /* "960 x 720 px, 2.6 MB" */
   char    *offered;      /* learned modes: the shipped stride/kernel combinations */
   char    *placement;    /* kernel mode: centred, or by how much it is not */
+  char    *chosen;       /* the automatic choice's model and why (catalog.h); else NULL */
   int      out_w, out_h;
   /* the upsampling layer, for the drawing */
   gboolean resize_conv;

@@ -42,7 +42,7 @@ fill (TconvDialog *d, TconvMode mode)
   g_autofree char *model = NULL;
   gtk_combo_box_text_remove_all (GTK_COMBO_BOX_TEXT (d->model_combo));
   g_ptr_array_set_size (d->model_ids, 0);
-  add_row (d, "", _("Automatic: the clean model of the scale and kernel"));
+  add_row (d, "", _("Automatic: the photo model for a JPEG of low quality, else the clean one"));
   for (guint i = 0; i < d->catalog->len; i++)
     {
       const TconvModelEntry *e = d->catalog->pdata[i];

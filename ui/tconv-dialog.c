@@ -38,6 +38,7 @@ tconv_dialog_read_settings (TconvDialog *d, TconvSettings *s, char **storage)
 {
   TconvMode mode;
   tconv_settings_from_config (d->config, s, &mode, NULL, storage);
+  s->source_jpeg_quality = d->jpeg_quality;
   if (tconv_dialog_auto (d, 0))
     s->kernel = auto_knobs[0].automatic;
   if (tconv_dialog_auto (d, 1))
@@ -88,7 +89,9 @@ show_geometry (TconvDialog *d, const TconvGeometry *g)
   g_autofree char *offered = g->offered ? g_strdup_printf (_("Shipped models: %s"),
                                                            *g->offered ? g->offered : _("none"))
                                         : g_strdup (_("Kernel mode: any stride, kernel and padding"));
-  gtk_label_set_text (GTK_LABEL (d->offered), offered);
+  g_autofree char *text = g->chosen ? g_strdup_printf ("%s\n%s", g->chosen, offered)
+                                    : g_strdup (offered);
+  gtk_label_set_text (GTK_LABEL (d->offered), text);
   gtk_dialog_set_response_sensitive (GTK_DIALOG (d->dialog), GTK_RESPONSE_OK, g->runnable);
   tconv_taps_view_set (d->taps, g);
 }
@@ -288,6 +291,7 @@ tconv_dialog_run (GimpProcedure *procedure, GimpProcedureConfig *config, GimpIma
   d.config = config;
   d.installed = installed_models;
   d.catalog = tconv_model_catalog (installed_models, NULL);
+  d.jpeg_quality = tconv_image_jpeg_quality (image);
   layer_facts (&d, image, drawables);
   build (&d, procedure);
   g_signal_connect (config, "notify", G_CALLBACK (on_config_changed), &d);

@@ -45,20 +45,34 @@ tconv_model_entry_free (TconvModelEntry *e)
   g_free (e);
 }
 
+/* The metadata's object, or NULL. */
+static JsonObject *
+facts_object (JsonParser *parser, const char *facts_json)
+{
+  if (!facts_json || !json_parser_load_from_data (parser, facts_json, -1, NULL))
+    return NULL;
+  JsonNode *root = json_parser_get_root (parser);
+  return JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+}
+
+/* What a model's inputs were trained on: "jpeg" for the photo models; NULL for clean
+ * (bicubic-downscaled) inputs. */
+static char *
+facts_degradation (JsonObject *o)
+{
+  const char *d = o ? json_object_get_string_member_with_default (o, "degradation", NULL) : NULL;
+  return d && !g_str_equal (d, "bicubic") ? g_strdup (d) : NULL;
+}
+
 /* The facts the catalogue shows: "degradation" and pytorch_psnr_y.Set5 of the metadata. */
 static void
 entry_read_facts (TconvModelEntry *e)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
-  if (!e->facts_json || !json_parser_load_from_data (parser, e->facts_json, -1, NULL))
+  JsonObject *o = facts_object (parser, e->facts_json);
+  if (o == NULL)
     return;
-  JsonNode *root = json_parser_get_root (parser);
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    return;
-  JsonObject *o = json_node_get_object (root);
-  const char *d = json_object_get_string_member_with_default (o, "degradation", NULL);
-  if (d && !g_str_equal (d, "bicubic"))
-    e->degradation = g_strdup (d);
+  e->degradation = facts_degradation (o);
   JsonNode *psnr = json_object_get_member (o, "pytorch_psnr_y");
   if (psnr && JSON_NODE_HOLDS_OBJECT (psnr))
     e->set5_psnr = json_object_get_double_member_with_default (json_node_get_object (psnr),
@@ -125,22 +139,47 @@ tconv_model_catalog (const char *installed_dir, GString *skipped)
   return entries;
 }
 
-/* Of two installed models that fit the settings, whether `e` is the better default: a
- * clean model before a photo one, then one whose file states a clearly higher Set5 PSNR
- * (0.05 dB; files that state none last), then FSRCNN's kernel 9. */
+/* Whether the automatic choice wants a photo model: the image came from a JPEG saved
+ * below the measured quality. */
 static gboolean
-better_default (const TconvModelEntry *e, const TconvModelEntry *best)
+wants_photo (const TconvSettings *s)
+{
+  return s->source_jpeg_quality > 0 && s->source_jpeg_quality < TCONV_PHOTO_BELOW_JPEG_QUALITY;
+}
+
+/* Of two installed models that fit the settings, whether `e` is the better default: a
+ * clean model before a photo one (the other way round when `photo`), then one whose
+ * file states a clearly higher Set5 PSNR (0.05 dB; files that state none last), then
+ * FSRCNN's kernel 9. */
+static gboolean
+better_default (const TconvModelEntry *e, const TconvModelEntry *best, gboolean photo)
 {
   if ((e->degradation == NULL) != (best->degradation == NULL))
-    return e->degradation == NULL;
+    return (e->degradation != NULL) == photo;
   if (fabs (e->set5_psnr - best->set5_psnr) >= 0.05)
     return e->set5_psnr > best->set5_psnr;
   return e->kernel == DEFAULT_LEARNED_KERNEL && best->kernel != DEFAULT_LEARNED_KERNEL;
 }
 
+/* "no model installed" names the folders searched and how to fill them: one rule for
+ * the CLI and the plug-in, which never fall back to a fixed kernel on their own (a
+ * user asking for a learned upscale would get bicubic without knowing). */
+static void
+set_none_installed (const TconvSettings *s, const char *installed_dir, GError **error)
+{
+  g_auto (GStrv) dirs = tconv_model_search_path (installed_dir);
+  g_autofree char *searched = g_strjoinv (", ", dirs);
+  g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO,
+               _("no %s model is installed (searched: %s); install the models with "
+                 "\"meson install\", copy .safetensors files into one of those folders or "
+                 "name a folder in TCONV_MODEL_PATH; or use mode kernel (a fixed kernel, no "
+                 "model)"), tconv_mode_name (s->mode), *searched ? searched : _("no folder"));
+}
+
 /* The installed model for a learned mode, scale and kernel (0: the best default). */
 static TconvModel *
-find_learned (const TconvSettings *s, int scale, GPtrArray *all, GError **error)
+find_learned (const TconvSettings *s, int scale, GPtrArray *all, const char *installed_dir,
+              GError **error)
 {
   g_autoptr (GString) offered = g_string_new (NULL);
   TconvModelEntry *best = NULL;
@@ -154,18 +193,22 @@ find_learned (const TconvSettings *s, int scale, GPtrArray *all, GError **error)
                               e->kernel);
       if (e->scale != scale || (s->kernel && e->kernel != s->kernel))
         continue;
-      if (best == NULL || better_default (e, best))
+      if (best == NULL || better_default (e, best, wants_photo (s)))
         best = e;
+    }
+  if (best == NULL && offered->len == 0)
+    {
+      set_none_installed (s, installed_dir, error);
+      return NULL;
     }
   if (best == NULL)
     {
       g_autofree char *kernel = s->kernel ? g_strdup_printf (" and kernel %d", s->kernel)
                                           : g_strdup ("");
-      if (offered->len)
-        g_string_truncate (offered, offered->len - 2);
+      g_string_truncate (offered, offered->len - 2);
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
                    _("no %s model for scale %d%s; installed: %s"), tconv_mode_name (s->mode), scale,
-                   kernel, offered->len ? offered->str : "none (use mode kernel, or add models)");
+                   kernel, offered->str);
       return NULL;
     }
   return tconv_model_ref (best->model);
@@ -214,7 +257,7 @@ tconv_settings_model_in (const TconvSettings *s, int channels, GPtrArray *catalo
       return tconv_kernel_model_new (&spec, channels, error);
     }
 
-  if (s->model && *s->model)
+  if (!tconv_settings_model_is_auto (s))
     {
       if ((model = find_named (s->model, catalog, installed_dir, error)) == NULL)
         return NULL;
@@ -227,7 +270,7 @@ tconv_settings_model_in (const TconvSettings *s, int channels, GPtrArray *catalo
           return NULL;
         }
     }
-  else if ((model = find_learned (s, scale, catalog, error)) == NULL)
+  else if ((model = find_learned (s, scale, catalog, installed_dir, error)) == NULL)
     return NULL;
 
   /* A trained head's geometry is fixed: padding can only be what it was trained with. */
@@ -248,6 +291,32 @@ tconv_settings_model_in (const TconvSettings *s, int channels, GPtrArray *catalo
       return NULL;
     }
   return model;
+}
+
+gboolean
+tconv_settings_model_is_auto (const TconvSettings *s)
+{
+  return s->mode != TCONV_MODE_KERNEL
+         && (s->model == NULL || !*s->model || g_str_equal (s->model, "auto"));
+}
+
+char *
+tconv_settings_model_why (const TconvSettings *s, const TconvModel *model)
+{
+  const int q = s->source_jpeg_quality, below = TCONV_PHOTO_BELOW_JPEG_QUALITY;
+
+  if (!tconv_settings_model_is_auto (s) || model == NULL)
+    return NULL;
+  if (q <= 0)
+    return g_strdup_printf (_("auto: %s (not read from a JPEG)"), model->name);
+  if (q >= below)
+    return g_strdup_printf (_("auto: %s (JPEG quality ~%d >= %d)"), model->name, q, below);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *degradation = facts_degradation (facts_object (parser, model->facts_json));
+  if (degradation == NULL)
+    return g_strdup_printf (_("auto: %s (JPEG quality ~%d < %d, but no photo model of this "
+                              "mode and scale is installed)"), model->name, q, below);
+  return g_strdup_printf (_("auto: %s (JPEG quality ~%d < %d)"), model->name, q, below);
 }
 
 /* ---- the process's catalogue ------------------------------------------------------- */

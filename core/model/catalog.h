@@ -17,6 +17,19 @@ TconvModel *tconv_settings_model (const TconvSettings *s, int channels,
 TconvModel *tconv_settings_model_in (const TconvSettings *s, int channels, GPtrArray *catalog,
                                      const char *installed_dir, GError **error);
 
+/* The automatic choice (the default; "--model auto"; the dialog's "Automatic"): of the
+ * installed models of the mode, scale and kernel, the clean one, except for an image
+ * read from a JPEG saved below this quality, which gets the photo model (trained on
+ * JPEG-degraded inputs).  Where the photo models start winning: docs/model-choice.md. */
+#define TCONV_PHOTO_BELOW_JPEG_QUALITY 95
+
+/* Whether the settings leave the model to the automatic choice (a learned mode, no
+ * model named). */
+gboolean tconv_settings_model_is_auto (const TconvSettings *s);
+/* Why the automatic choice gave `model` (translated), e.g. "auto: sesr-photo-x2 (JPEG
+ * quality ~75 < 95)"; NULL when the settings named the model or ask for kernel mode. */
+char    *tconv_settings_model_why     (const TconvSettings *s, const TconvModel *model);
+
 /* ---- the catalogue of model files -------------------------------------------------- */
 
 typedef struct

@@ -21,9 +21,13 @@ typedef struct
   int              output_padding; /* -1 = likewise */
   int              dilation;       /* kernel mode */
   TconvInterp      interpolation;  /* kernel mode */
-  const char      *model;          /* NULL or "" = the shipped model for mode/scale/kernel */
+  const char      *model;          /* NULL, "" or "auto" = chosen for the image (catalog.h) */
   int              tile_size;      /* 0 = automatic */
   int              threads;        /* 0 = all cores */
+  /* Not a knob but a fact of the input: the quality (1-100) of the JPEG the image was
+   * read from, as estimated from its quantization tables; 0 = not from a JPEG.  The
+   * automatic model choice reads it (catalog.h). */
+  int              source_jpeg_quality;
 } TconvSettings;
 
 /* X (field, name, flag, label, description, min, max, default): `name` in the PDB and the

@@ -74,3 +74,20 @@ tconv_settings_from_config (GimpProcedureConfig *config, TconvSettings *s,
   g_object_get (config, "model", model_storage, NULL);
   s->model = *model_storage;
 }
+
+int
+tconv_image_jpeg_quality (GimpImage *image)
+{
+  GimpParasite *parasite = gimp_image_get_parasite (image, "jpeg-settings");
+  guint32       size = 0;
+  int           quality = 0;
+
+  if (parasite == NULL)
+    return 0;
+  /* bytes: colour space, quality (1-100, 0 = unknown), components, tables, ... */
+  const guint8 *data = gimp_parasite_get_data (parasite, &size);
+  if (size >= 2 && data[1] <= 100)
+    quality = data[1];
+  gimp_parasite_free (parasite);
+  return quality;
+}

@@ -21,4 +21,10 @@ void tconv_settings_from_config (GimpProcedureConfig *config, TconvSettings *s,
                                  TconvMode *mode_choice, TconvOutput *output,
                                  char **model_storage);
 
+/* The quality of the JPEG GIMP read `image` from, 0 when it did not come from one:
+ * GIMP's JPEG loader estimates it from the file's quantization tables and keeps it in
+ * the "jpeg-settings" parasite.  The automatic model choice reads it
+ * (TconvSettings.source_jpeg_quality). */
+int tconv_image_jpeg_quality (GimpImage *image);
+
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "engine.h"
 #include "model-file.h"
 #include "safetensors.h"
@@ -18,27 +19,47 @@ data_path (const char *a, const char *b)
   return g_build_filename (g_getenv ("TCONV_TEST_DATA"), a, b, NULL);
 }
 
-/* Runs `tconv ARGS`; returns its exit status and stdout/stderr. */
+/* Runs `tconv ARGS` with the models of the folder `models`; returns its exit status and
+ * stdout/stderr. */
 static int
-tconv (char **out, char **err, ...)
+tconv_va (const char *models, char **out, char **err, va_list ap)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  va_list ap;
   int     status;
   char   *a;
 
   g_ptr_array_add (argv, (char *) g_getenv ("TCONV_CLI"));
-  va_start (ap, err);
   while ((a = va_arg (ap, char *)))
     g_ptr_array_add (argv, a);
-  va_end (ap);
   g_ptr_array_add (argv, NULL);
-  g_autofree char *models = data_path ("models", NULL);
   g_auto (GStrv) env = g_environ_setenv (g_get_environ (), "TCONV_MODEL_PATH", models, TRUE);
   env = g_environ_setenv (env, "XDG_DATA_HOME", tmpdir, TRUE); /* no user models */
   g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL,
                                out, err, &status, NULL));
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+/* `tconv ARGS` with the test models (tests/data/models). */
+static int
+tconv (char **out, char **err, ...)
+{
+  g_autofree char *models = data_path ("models", NULL);
+  va_list          ap;
+  va_start (ap, err);
+  int status = tconv_va (models, out, err, ap);
+  va_end (ap);
+  return status;
+}
+
+/* `tconv ARGS` with the models of the folder `models`. */
+static int
+tconv_with (const char *models, char **out, char **err, ...)
+{
+  va_list ap;
+  va_start (ap, err);
+  int status = tconv_va (models, out, err, ap);
+  va_end (ap);
+  return status;
 }
 
 static const char *const FORMATS[] = { NULL, "Y'", "Y'A", "R'G'B'", "R'G'B'A" };
@@ -620,6 +641,59 @@ test_kernel_mode_and_artifacts (void)
   g_assert_cmpfloat (g_ascii_strtod (at + strlen ("checkerboard index="), NULL), >, 10.0);
 }
 
+/* The automatic choice: a q75 JPEG gets the photo model, a PNG and a q98 JPEG the clean
+ * one, a named model is kept; -v says which and why; no model installed is an error that
+ * names the folders searched, and nothing is written (no bicubic fallback). */
+static void
+test_auto_model (void)
+{
+  g_autofree char *q75 = data_path ("jpeg-quality", "q75-420.jpg");
+  g_autofree char *q98 = data_path ("jpeg-quality", "q98-420.jpg");
+  g_autofree char *png = data_path ("Set5", "img_001.png");
+  g_autofree char *out = g_build_filename (tmpdir, "auto.png", NULL);
+  g_autofree char *empty = g_build_filename (tmpdir, "no-models", NULL);
+  g_autofree char *shipped = data_path ("../../weights", "models"); /* clean and photo */
+  const char      *below = G_STRINGIFY (TCONV_PHOTO_BELOW_JPEG_QUALITY);
+  const struct
+  {
+    const char *in, *model, *says;
+  } cases[] = {
+    { q75, NULL, "auto: sesr-photo-x2 (JPEG quality ~75 < %s)" },
+    { q75, "auto", "auto: sesr-photo-x2 (JPEG quality ~75 < %s)" },
+    { q98, NULL, "auto: sesr-x2 (JPEG quality ~98 >= %s)" },
+    { png, NULL, "auto: sesr-x2 (not read from a JPEG)" },
+    { q75, "fsrcnn-x2", ": fsrcnn-x2\n" },
+  };
+
+  g_assert_cmpint (TCONV_PHOTO_BELOW_JPEG_QUALITY, >, 75); /* the cases straddle it */
+  g_assert_cmpint (TCONV_PHOTO_BELOW_JPEG_QUALITY, <=, 98);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *sout = NULL, *serr = NULL;
+      g_autofree char *says = g_strdup_printf (cases[i].says, below);
+      const char      *chosen = strchr (says, ':') + 2;
+      g_autofree char *name = g_strndup (chosen, strcspn (chosen, " \n"));
+      g_autofree char *with = g_strdup_printf ("with %s\n", name);
+      int              status = cases[i].model
+                                  ? tconv_with (shipped, &sout, &serr, "upscale", "-v", cases[i].in,
+                                                out, "--model", cases[i].model, NULL)
+                                  : tconv_with (shipped, &sout, &serr, "upscale", "-v", cases[i].in,
+                                                out, NULL);
+      g_assert_cmpint (status, ==, 0);
+      g_assert_nonnull (strstr (serr, says));
+      g_assert_nonnull (strstr (serr, with));
+    }
+
+  g_autofree char *sout = NULL, *serr = NULL;
+  g_assert_cmpint (g_mkdir (empty, 0755), ==, 0);
+  g_remove (out);
+  g_assert_cmpint (tconv_with (empty, &sout, &serr, "upscale", q75, out, NULL), ==, 1);
+  g_assert_nonnull (strstr (serr, "no transposed model is installed (searched: "));
+  g_assert_nonnull (strstr (serr, empty));
+  g_assert_null (strstr (serr, "bicubic"));
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -637,6 +711,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/kernel-mode-and-artifacts", test_kernel_mode_and_artifacts);
   g_test_add_func ("/cli/bad-inputs", test_bad_inputs);
   g_test_add_func ("/cli/odd-images", test_odd_images);
+  g_test_add_func ("/cli/auto-model", test_auto_model);
   int status = g_test_run ();
   g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", tmpdir);
   g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));

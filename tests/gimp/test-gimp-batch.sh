@@ -130,5 +130,26 @@ if [ "$1" = "$2" ] && [ "$3" = 0.0000 ]; then ok "killed mid-computation: the pi
 else not_ok "killed mid-computation: the pixels are unchanged ($*)"; fi
 expect "GIMP keeps working after the kill" "after cancel status SUCCESS 1024 1024"
 
+# An image GIMP read from a JPEG below the quality threshold gets the photo model by
+# default, as the CLI chooses it: GIMP's result is nearer the CLI's automatic (photo)
+# result than the clean model's (the two JPEG decoders may differ by a level).
+jpeg="$data/jpeg-quality/q75-420.jpg"
+export TCONV_MODEL_PATH="$(cd "$(dirname "$0")/../../weights/models" && pwd)"
+"$cli" upscale "$jpeg" "$work/cli-auto.png" -q -v 2>"$work/cli-auto.log"
+"$cli" upscale "$jpeg" "$work/cli-clean.png" -q --model sesr-x2
+gimp plug-in-script-fu-eval "
+  (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE \"$jpeg\")))
+         (drawables (car (gimp-image-get-selected-drawables image))))
+    (plug-in-tconv-upscale RUN-NONINTERACTIVE image drawables
+      \"transposed\" 2 0 -1 -1 1 \"bicubic\" \"\" \"in-place\" 0 0)
+    (gimp-file-save RUN-NONINTERACTIVE image \"$work/sf-jpeg.png\" -1))"
+to_photo=$("$pngdiff" "$work/cli-auto.png" "$work/sf-jpeg.png" | cut -d' ' -f3)
+to_clean=$("$pngdiff" "$work/cli-clean.png" "$work/sf-jpeg.png" | cut -d' ' -f3)
+if grep -q "auto: sesr-photo-x2 (JPEG quality ~75 <" "$work/cli-auto.log" \
+   && awk "BEGIN { exit !($to_photo <= 2.0 && $to_photo < $to_clean) }"
+then ok "a q75 JPEG in GIMP gets the photo model, as in the CLI ($to_photo against $to_clean)"
+else not_ok "a q75 JPEG in GIMP gets the photo model ($to_photo / $to_clean)"; cat "$work/out" "$work/cli-auto.log"; fi
+export TCONV_MODEL_PATH="$data/models"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
