@@ -14,6 +14,7 @@
 #include "png-pipeline.h"
 #include "png-save.h"
 #include "jpeg-degrade.h"
+#include "layer-kinds.h"
 #include "imresize.h"
 #include "model-file.h"
 #include "safetensors.h"
@@ -439,6 +440,26 @@ head_description (const TconvModel *model)
   return g_strdup ("none");
 }
 
+/* One line per layer: index, kind, channels, parameters, and (in a graph) its inputs. */
+static void
+print_layer (const TconvModel *model, int i)
+{
+  const TconvLayer *l = &model->layers[i];
+  g_autoptr (GString) text = g_string_new (NULL);
+  char              buf[32];
+
+  tconv_layer_kind_info (l->kind)->describe (l, text);
+  printf ("  %2d %-18s %4d -> %-4d %s", i, tconv_layer_kind_name (l->kind), l->in_channels,
+          l->out_channels, text->str);
+  if (model->is_graph)
+    {
+      printf ("%s%s <-", text->len ? "  " : "", l->name ? l->name : "");
+      for (int k = 0; k < l->n_inputs; k++)
+        printf (" %s", tconv_layer_label (model, l->inputs[k], buf));
+    }
+  printf ("\n");
+}
+
 static gboolean
 cmd_info (int argc, char **argv, GError **error)
 {
@@ -454,32 +475,22 @@ cmd_info (int argc, char **argv, GError **error)
   if (!(path = tconv_model_find (argv[1], TCONV_MODELS_DIR, error))
       || !(model = tconv_model_load (path, error)))
     return FALSE;
-  tconv_model_tiling (model, &halo, &align);
-  printf ("%s (%s)\n  scale %d, mode %s, color %s, %" G_GSIZE_FORMAT " parameters, halo %d px\n",
+  const gboolean bounded = tconv_model_tiling (model, &halo, &align);
+  g_autofree char *tiling = bounded ? g_strdup_printf ("halo %d px", halo)
+                                    : g_strdup ("whole image at once (a global pool reads "
+                                                "every pixel)");
+  printf ("%s (%s)\n  scale %d, mode %s, color %s, %" G_GSIZE_FORMAT " parameters, %s\n",
           model->name, path, model->scale, tconv_mode_name (model->mode),
-          model->color == TCONV_COLOR_Y ? "y" : "rgb", tconv_model_param_count (model), halo);
+          model->color == TCONV_COLOR_Y ? "y" : "rgb", tconv_model_param_count (model), tiling);
+  if (model->is_graph)
+    printf ("  graph of %d layers (each: index, kind, channels, parameters, name <- inputs)\n",
+            model->n_layers);
   g_autofree char *head = head_description (model);
   float            lo, hi;
   tconv_model_value_range (model, &lo, &hi);
   printf ("  head: %s; values %g to %g\n", head, lo, hi);
   for (int i = 0; i < model->n_layers; i++)
-    {
-      const TconvLayer *l = &model->layers[i];
-      printf ("  %2d %-18s %4d -> %-4d", i, tconv_layer_kind_name (l->kind), l->in_channels,
-              l->out_channels);
-      if (l->kind == TCONV_LAYER_CONV2D)
-        printf (" k%dx%d s%d p%d d%d g%d", l->weight.h, l->weight.w, l->conv.stride[0],
-                l->conv.padding[0], l->conv.dilation[0], l->conv.groups);
-      else if (l->kind == TCONV_LAYER_CONV_TRANSPOSE2D)
-        printf (" k%dx%d s%d p%d op%d d%d g%d", l->weight.h, l->weight.w,
-                l->transposed.stride[0], l->transposed.padding[0],
-                l->transposed.output_padding[0], l->transposed.dilation[0], l->transposed.groups);
-      else if (l->kind == TCONV_LAYER_RESIZE)
-        printf (" %s x%d", tconv_interp_name (l->resize.interp), l->resize.factor);
-      else if (l->kind == TCONV_LAYER_ADD_UPSCALED_INPUT)
-        printf (" %s", tconv_interp_name (l->resize.interp));
-      printf ("\n");
-    }
+    print_layer (model, i);
   print_facts (model->facts_json);
   return TRUE;
 }
