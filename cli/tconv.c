@@ -317,13 +317,13 @@ cmd_upscale (int argc, char **argv, GError **error)
  * no colour, range or clamping), which holds it equal to the untiled pass; tensors the
  * engine cannot take (more than 4 channels, other than the model's) run untiled. */
 static gboolean
-forward_tiled (const TconvModel *model, const TconvTensor *x, int threads, TconvTensor *out,
-               GError **error)
+forward_tiled (const TconvModel *model, const TconvTensor *x, int threads, int tile,
+               gboolean whole, TconvTensor *out, GError **error)
 {
   TconvImageInfo  info = { x->w, x->h, x->c };
-  TconvRunOptions o = { .threads = threads, .raw = TRUE };
+  TconvRunOptions o = { .tile_size = tile, .threads = threads, .raw = TRUE };
   int             ow, oh;
-  if (x->c > 4 || x->c != model->channels
+  if (whole || x->c > 4 || x->c != model->channels
       || !tconv_engine_output_size (model, x->w, x->h, &ow, &oh, NULL))
     return tconv_model_forward (model, x, out, error);
   *out = (TconvTensor) { x->n, x->c, oh, ow, NULL };
@@ -358,9 +358,14 @@ cmd_forward (int argc, char **argv, GError **error)
 {
   g_autoptr (GOptionContext) ctx = g_option_context_new (
     "MODEL IN.safetensors OUT.safetensors - run the raw graph on tensor \"input\"");
-  int          threads = 0;
+  int          threads = 0, tile = 0;
+  gboolean     whole = FALSE;
   GOptionEntry entries[] = { { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
                                "Worker threads; 0 = all cores", "N" },
+                             { "tile", 0, 0, G_OPTION_ARG_INT, &tile,
+                               "Tile side in input pixels; 0 = automatic", "N" },
+                             { "whole", 0, 0, G_OPTION_ARG_NONE, &whole,
+                               "One pass over the whole tensor, untiled", NULL },
                              { NULL } };
   g_autoptr (TconvModel) model = NULL;
   g_autoptr (TconvSafetensors) st = NULL;
@@ -388,7 +393,7 @@ cmd_forward (int argc, char **argv, GError **error)
     }
   TconvTensor x = { (int) in->shape[0], (int) in->shape[1], (int) in->shape[2],
                     (int) in->shape[3], in->data };
-  if (!forward_tiled (model, &x, threads, &out, error))
+  if (!forward_tiled (model, &x, threads, tile, whole, &out, error))
     return FALSE;
   const char        *names[] = { "output" };
   const TconvTensor *tensors[] = { &out };
