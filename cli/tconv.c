@@ -427,10 +427,11 @@ print_facts (const char *facts_json)
 static char *
 head_description (const TconvModel *model)
 {
-  const int k = tconv_model_head_kernel (model);
-  for (int i = model->n_layers - 1; i >= 0; i--)
+  const int       k = tconv_model_head_kernel (model);
+  g_autofree int *path = g_new (int, model->n_layers);
+  for (int i = tconv_model_main_path (model, path) - 1; i >= 0; i--)
     {
-      const TconvLayer *l = &model->layers[i];
+      const TconvLayer *l = &model->layers[path[i]];
       if (l->kind == TCONV_LAYER_CONV_TRANSPOSE2D)
         return g_strdup_printf ("transposed convolution %dx%d, stride %d", l->weight.h,
                                 l->weight.w, l->transposed.stride[0]);

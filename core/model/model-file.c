@@ -27,6 +27,15 @@ get_string (JsonObject *o, const char *key)
     }                                                                                        \
   while (0)
 
+/* The layer's name, for the layers after it (not for its own inputs: no self-loop). */
+static gboolean
+remember (GHashTable *names, const TconvLayer *l, int index)
+{
+  if (l->name)
+    g_hash_table_insert (names, l->name, GINT_TO_POINTER (index + 1));
+  return TRUE;
+}
+
 /* Version 2: the layer's "name" (unique, not "input") and its "inputs", names of earlier
  * layers or "input" (the model's); without "inputs" a layer takes the one before it, as
  * every layer of a version 1 file does.  `names` maps the names seen so far to index + 1. */
@@ -44,12 +53,9 @@ parse_links (TconvLayerReader *r, JsonObject *o, TconvLayer *l, GHashTable *name
                || strlen (name) > 128))
     LAYER_FAIL (r, "the name \"%s\" is taken, reserved or too long", name);
   if (name)
-    {
-      l->name = g_strdup (name);
-      g_hash_table_insert (names, l->name, GINT_TO_POINTER (r->index + 1));
-    }
+    l->name = g_strdup (name);
   if (n == NULL)
-    return TRUE; /* linked as a chain by tconv_model_validate */
+    return remember (names, l, r->index); /* linked as a chain by tconv_model_validate */
   if (a == NULL || json_array_get_length (a) < 1 || json_array_get_length (a) > TCONV_MAX_INPUTS)
     LAYER_FAIL (r, "\"inputs\" must list 1 to %d layer names", TCONV_MAX_INPUTS);
   l->n_inputs = json_array_get_length (a);
@@ -67,7 +73,7 @@ parse_links (TconvLayerReader *r, JsonObject *o, TconvLayer *l, GHashTable *name
         LAYER_FAIL (r, "input \"%s\" is not an earlier layer's name (a graph is listed in "
                        "order, so a cycle cannot be written)", in ? in : "?");
     }
-  return TRUE;
+  return remember (names, l, r->index);
 }
 
 static gboolean

@@ -92,13 +92,35 @@ tconv_interp_name (TconvInterp interp)
   return tconv_choice_nick (&tconv_interp_list, interp);
 }
 
+int
+tconv_model_main_path (const TconvModel *model, int *path)
+{
+  int n = 0;
+
+  for (int i = model->n_layers - 1; i >= 0; i = tconv_layer_input (model, i, 0))
+    path[n++] = i;
+  for (int a = 0, b = n - 1; a < b; a++, b--)
+    {
+      int t = path[a];
+      path[a] = path[b], path[b] = t;
+    }
+  return n;
+}
+
+char *
+tconv_layer_describe (const TconvModel *model, int index)
+{
+  const TconvLayer *l = &model->layers[index];
+  return l->name ? g_strdup_printf ("layer %d \"%s\" (%s)", index, l->name,
+                                    tconv_layer_kind_name (l->kind))
+                 : g_strdup_printf ("layer %d (%s)", index, tconv_layer_kind_name (l->kind));
+}
+
 static gboolean
 fail (GError **error, const TconvModel *model, int index, const char *msg)
 {
-  char buf[32];
-  g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, "layer %d \"%s\" (%s): %s", index,
-               tconv_layer_label (model, index, buf),
-               tconv_layer_kind_name (model->layers[index].kind), msg);
+  g_autofree char *which = tconv_layer_describe (model, index);
+  g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, "%s: %s", which, msg);
   return FALSE;
 }
 
@@ -184,7 +206,7 @@ static gboolean
 check_links (TconvModel *model, GError **error)
 {
   g_autofree int *consumers = g_new0 (int, model->n_layers);
-  char            msg[128];
+  char            msg[300];
 
   model->is_graph = FALSE;
   for (int i = 0; i < model->n_layers; i++)
@@ -204,8 +226,9 @@ check_links (TconvModel *model, GError **error)
             return fail (error, model, i, "an input is not an earlier layer");
           if (in >= 0 && ++consumers[in] > TCONV_MAX_CONSUMERS)
             {
-              g_snprintf (msg, sizeof msg, "the output of layer %d is read by more than %d layers",
-                          in, TCONV_MAX_CONSUMERS);
+              g_autofree char *which = tconv_layer_describe (model, in);
+              g_snprintf (msg, sizeof msg, "the output of %s is read by more than %d layers",
+                          which, TCONV_MAX_CONSUMERS);
               return fail (error, model, i, msg);
             }
         }

@@ -149,6 +149,11 @@ tconv_layer_n_inputs (const TconvModel *model, int i)
   return model->layers[i].kind == TCONV_LAYER_ADD_UPSCALED_INPUT ? 2 : 1;
 }
 
+/* The layers from the model's input to its output through each layer's first input, in
+ * order (every layer, in a chain): the main path, where the head is.  `path` has room for
+ * n_layers; returns how many it holds. */
+int tconv_model_main_path (const TconvModel *model, int *path);
+
 /* Every layer's output shape (data NULL) for an h x w input, or an error naming the layer. */
 gboolean tconv_model_shapes (const TconvModel *model, int h, int w, TconvTensor *shapes,
                              GError **error);
@@ -164,7 +169,10 @@ gboolean tconv_model_validate (TconvModel *model, GError **error);
 
 const char *tconv_mode_name (TconvMode mode);
 const char *tconv_layer_kind_name (TconvLayerKind kind);
-/* The layer's name: its own, else "layer INDEX" (in `buf`, 32 bytes). */
+/* "layer 3 \"body.conv\" (conv2d)", or without a name "layer 3 (conv2d)": for messages. */
+char *tconv_layer_describe (const TconvModel *model, int index);
+/* The layer's name: its own, else "layer INDEX" (in `buf`, 32 bytes); "input" for
+ * TCONV_INPUT_MODEL. */
 const char *tconv_layer_label (const TconvModel *model, int index, char *buf);
 const char *tconv_interp_name (TconvInterp interp);
 

@@ -116,10 +116,8 @@ graph_value (const Graph *g, int at)
 static gboolean
 layer_error (const Graph *g, int index, GError **error)
 {
-  char buf[32];
-  const TconvModel *model = g->plan->model;
-  g_prefix_error (error, "layer %d \"%s\" (%s): ", index, tconv_layer_label (model, index, buf),
-                  tconv_layer_kind_name (model->layers[index].kind));
+  g_autofree char *which = tconv_layer_describe (g->plan->model, index);
+  g_prefix_error (error, "%s: ", which);
   return FALSE;
 }
 

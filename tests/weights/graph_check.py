@@ -35,6 +35,42 @@ class Padded(nn.Module):
         return self.net(F.pad(x, (self.pad,) * 4, mode="replicate"))
 
 
+class EveryOp(nn.Module):
+    """Every graph operation once: grouped, depthwise, dilated and stride-2 convolutions,
+    a grouped transposed one, sub, rsub, division, clamp, tanh, channel slices, split and
+    chunk, zero/replicate/reflect pads and a crop, bilinear and bicubic resizes, pixel
+    unshuffle and shuffle, add with alpha, a per-channel and a 1x1 broadcast multiply."""
+
+    def __init__(self, c, gate=True):
+        super().__init__()
+        self.gate = gate  # the SE-like global gate; without it the graph tiles with a halo
+        self.first = nn.Conv2d(c, 8, 3, padding=1)
+        self.depthwise = nn.Conv2d(8, 8, 3, padding=2, dilation=2, groups=8)
+        self.grouped = nn.Conv2d(8, 8, 3, padding=1, groups=2, padding_mode="reflect")
+        self.down = nn.Conv2d(8, 8, 3, stride=2, padding=1)
+        self.up = nn.ConvTranspose2d(8, 8, 4, stride=2, padding=1, groups=2)
+        self.squeeze = nn.Conv2d(8, 1, 1)
+        self.last = nn.Conv2d(8, 4 * c, 3, padding=1)
+
+    def forward(self, x):
+        f = self.first(x)
+        d = torch.tanh(self.depthwise(f)) - f
+        g = torch.clamp(self.grouped(1.0 - d), -0.5, 0.75)
+        parts, halves = torch.split(g, [3, 5], dim=1), g.chunk(2, dim=1)
+        a, b, p, q = parts[0], parts[1], halves[0], halves[1]
+        s = torch.cat([b, a], 1) + torch.cat([q, p], 1) / 4
+        u = self.up(F.leaky_relu(self.down(s), 0.3))
+        u = F.pad(F.pad(u, (2, 1, 1, 2), mode="reflect"), (-1, -2, -2, -1))
+        r = F.pad(F.pad(u[:, 2:6], (1, 1, 1, 1), mode="replicate"), (-1, -1, -1, -1))
+        h = torch.cat([r, F.pad(u[:, :4], (1, 0, 0, 1))[:, :, 1:, :-1]], 1)
+        h = torch.add(h, F.interpolate(F.pixel_unshuffle(h, 2), scale_factor=2,
+                                       mode="bilinear")[:, :8], alpha=0.5)
+        if self.gate:
+            h = h * torch.sigmoid(F.adaptive_avg_pool2d(h, 1))
+        h = h * torch.sigmoid(self.squeeze(h))
+        out = F.pixel_shuffle(self.last(h), 2)
+        return out + F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=False)
+
 def randomize(net, seed):
     """Random weights of a size that keeps activations near 1 through deep graphs."""
     g = torch.Generator().manual_seed(seed)
@@ -96,6 +132,9 @@ def main():
     check("unet-noSE-x2-y", randomize(Padded(unet, 8), 8), 1, (28, 24))
     check("span-x4-rgb", randomize(fam.SPAN(3, 3, 8, 4), 9), 3, (20, 16))
     check("span-x2-y", randomize(fam.SPAN(1, 1, 6, 2), 10), 1, (20, 16))
+    check("every-op-rgb", randomize(EveryOp(3), 11), 3, (20, 16), expect_whole=True)
+    check("every-op-y", randomize(EveryOp(1), 12), 1, (24, 20), expect_whole=True)
+    check("every-op-tiled-rgb", randomize(EveryOp(3, gate=False), 13), 3, (28, 24))
     print("graph checks passed")
 
 
