@@ -371,6 +371,8 @@ class _GraphWriter:
             return self.names[x]
         if fn == "getitem":
             return self.getitem(node, x, args[1])
+        if fn in ("split", "chunk"):
+            return None  # its parts are read through getitem
         raise ExportError(f"{node.name}: {fn} is not supported")
 
     def pad(self, node, x, args, kw):
@@ -391,16 +393,31 @@ class _GraphWriter:
         return self.emit(node, {"op": "pad", "border": border, "padding_mode": modes[mode]}, [x])
 
     def getitem(self, node, x, index):
-        """x[:, a:b] (a slice of channels); a split's or chunk's parts are slices too."""
+        """x[:, a:b] (a slice of channels), x[..., t:-b, l:-r] (a crop); a split's or
+        chunk's parts are slices too."""
         if _fn_name(x.target) in ("split", "chunk"):
             start, end = self.split_range(x, index)
             return self.emit(node, {"op": "slice", "start": start, "end": end}, [x.args[0]])
-        if (isinstance(index, tuple) and len(index) == 2 and index[0] == slice(None)
-                and isinstance(index[1], slice) and index[1].step in (None, 1)):
-            c = self.channels[x]
-            start, end, _ = index[1].indices(c)
-            return self.emit(node, {"op": "slice", "start": start, "end": end}, [x])
-        raise ExportError(f"{node.name}: indexing {index!r} does not export (only x[:, a:b])")
+        index = index if isinstance(index, tuple) else (index,)
+        if (not 2 <= len(index) <= 4 or index[0] != slice(None)
+                or not all(isinstance(i, slice) and i.step in (None, 1) for i in index)):
+            raise ExportError(f"{node.name}: indexing {index!r} does not export (only x[:, a:b] "
+                              "and crops x[:, :, t:-b, l:-r])")
+        src = x
+        if index[1] != slice(None):
+            start, end, _ = index[1].indices(self.channels[x])
+            src = self.emit(node.name + "_slice" if len(index) > 2 else node,
+                            {"op": "slice", "start": start, "end": end}, [x])
+            self.names[src] = src
+        border = []
+        for i in list(index[2:]) + [slice(None)] * (4 - len(index)):
+            if (i.start or 0) < 0 or (i.stop is not None and i.stop >= 0):
+                raise ExportError(f"{node.name}: a crop x[..., t:-b] needs t >= 0 and b > 0 "
+                                  "(a size-independent border)")
+            border += [i.start or 0, -(i.stop or 0)]
+        if not any(border):
+            return self.names[src]
+        return self.emit(node, {"op": "crop", "border": border}, [src])
 
     def split_range(self, split, index):
         c = self.channels[split.args[0]]
