@@ -446,6 +446,28 @@ head_description (const TconvModel *model)
   return g_strdup ("none");
 }
 
+/* How the engine runs it: its steps, the streamed prefix, a tile's working memory. */
+static void
+print_plan (const TconvModel *model)
+{
+  g_autoptr (TconvPlan) plan = tconv_plan_new (model, NULL);
+  const int tile = tconv_engine_auto_tile (model), side = tile + 2 * plan->halo;
+
+  printf ("  plan: %d steps, %d row-streamed; ", plan->n_steps, plan->n_streamed);
+  if (plan->whole_image)
+    printf ("%.0f bytes per input pixel, the whole image at once\n",
+            plan->bytes_per_input_pixel);
+  else
+    printf ("tiles of %d px + halo: %.1f MiB each (%.0f bytes per input pixel layer by layer)%s\n",
+            tile, plan->bytes_per_input_pixel * side * side / (1 << 20),
+            plan->bytes_per_input_pixel,
+            tconv_engine_whole_pays (tile, plan->halo, plan->bytes_per_input_pixel, 1.0,
+                                     g_get_num_processors ())
+              ? "; the halo costs more than the threads gain: images whose layers fit 1 GiB "
+                "run whole"
+              : "");
+}
+
 /* One line per layer: index, kind, channels, parameters, and (in a graph) its inputs. */
 static void
 print_layer (const TconvModel *model, int i)
@@ -491,6 +513,7 @@ cmd_info (int argc, char **argv, GError **error)
   if (model->is_graph)
     printf ("  graph of %d layers (each: index, kind, channels, parameters, name <- inputs)\n",
             model->n_layers);
+  print_plan (model);
   g_autofree char *head = head_description (model);
   float            lo, hi;
   tconv_model_value_range (model, &lo, &hi);

@@ -565,6 +565,14 @@ def import_graph(path):
     channels = shape[1] if len(shape) == 4 and shape[1] > 0 else None
     return OnnxGraph(steps, g.input, g.output).eval(), channels
 
+def import_any(path):
+    """A chain (format version 1) where the graph is one, else a version-2 graph."""
+    try:
+        return import_onnx(path)
+    except ExportError:
+        return import_graph(path)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("onnx")
@@ -575,10 +583,7 @@ def main():
     ap.add_argument("--description", default="")
     a = ap.parse_args()
     try:
-        try:
-            module, channels = import_onnx(a.onnx)
-        except ExportError:
-            module, channels = import_graph(a.onnx)  # not a chain: a version-2 graph
+        module, channels = import_any(a.onnx)
         facts = {"name": a.name or os.path.splitext(os.path.basename(a.out))[0],
                  "description": a.description or f"imported from {os.path.basename(a.onnx)}"}
         if channels:

@@ -26,6 +26,8 @@ sys.path.insert(0, os.path.join(here, "..", "..", "weights"))
 sys.path.insert(0, here)
 import graph_families as fam  # noqa: E402
 import tconv_export  # noqa: E402
+if onnx_route:
+    import tconv_import  # noqa: E402
 from exporter_check import read_tensor, write_tensor  # noqa: E402
 
 cli, work = sys.argv[1], sys.argv[2]
@@ -131,8 +133,8 @@ def check_onnx(name, net, x, want):
     path = os.path.join(work, name + "-onnx.safetensors")
     torch.onnx.export(net, x, onnx_path, opset_version=13, input_names=["x"],
                       output_names=["y"])
-    subprocess.run([sys.executable, os.path.join(here, "..", "..", "weights", "tconv_import.py"),
-                    onnx_path, path], check=True, stdout=subprocess.DEVNULL)
+    module, onnx_channels = tconv_import.import_any(onnx_path)  # as its main() does
+    tconv_export.export(module, path, name=name + "-onnx", channels=onnx_channels)
     x_path = os.path.join(work, name + "-in.safetensors")
     for flags in (["--whole"], ["--tile", "8"]):
         got = forward(path, x_path, name + "-onnx", *flags)
