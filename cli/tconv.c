@@ -511,9 +511,11 @@ cmd_info (int argc, char **argv, GError **error)
           model->name, path, model->scale, tconv_mode_name (model->mode),
           model->color == TCONV_COLOR_Y ? "y" : "rgb", tconv_model_param_count (model), tiling);
   if (model->is_graph)
-    printf ("  graph of %d layers (each: index, kind, channels, parameters, name <- inputs)\n",
-            model->n_layers);
-  print_plan (model);
+    {
+      printf ("  graph of %d layers (each: index, kind, channels, parameters, name <- inputs)\n",
+              model->n_layers);
+      print_plan (model);
+    }
   g_autofree char *head = head_description (model);
   float            lo, hi;
   tconv_model_value_range (model, &lo, &hi);

@@ -411,12 +411,6 @@ describe_leaky_relu (const TconvLayer *l, GString *text)
 }
 
 static void
-describe_prelu (const TconvLayer *l, GString *text)
-{
-  g_string_append_printf (text, "%d slope%s", l->weight.w, l->weight.w == 1 ? "" : "s");
-}
-
-static void
 describe_clamp (const TconvLayer *l, GString *text)
 {
   g_string_append_printf (text, "to [%g, %g]", l->coef[0], l->coef[1]);
@@ -770,7 +764,7 @@ static const TconvLayerKindInfo kinds[] = {
   [TCONV_LAYER_RELU] = POINTWISE ("relu", no_params, shape_same, no_text),
   [TCONV_LAYER_LEAKY_RELU] = POINTWISE ("leaky_relu", parse_leaky_relu, shape_same,
                                         describe_leaky_relu),
-  [TCONV_LAYER_PRELU] = POINTWISE ("prelu", parse_prelu, shape_prelu, describe_prelu),
+  [TCONV_LAYER_PRELU] = POINTWISE ("prelu", parse_prelu, shape_prelu, no_text),
   [TCONV_LAYER_RESIZE] = { "resize", 1, 1, FALSE, TCONV_FAST_NONE, parse_resize, shape_resize,
                            geometry_resize, run_resize, describe_resize },
   [TCONV_LAYER_PIXEL_SHUFFLE] = { "pixel_shuffle", 1, 1, FALSE, TCONV_FAST_NONE, parse_factor,

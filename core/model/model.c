@@ -267,9 +267,10 @@ tconv_model_validate (TconvModel *model, GError **error)
   if (!check_links (model, error))
     return FALSE;
 
-  /* channels and sizes, on a probe large enough for any kernel the loader admits */
+  /* channels and sizes, on a probe large enough for any kernel the loader admits and
+   * divisible by 2, 3, 4, 6, 8, 12 and 16 (strides and pixel_unshuffle factors) */
   g_autofree TconvTensor *shapes = g_new (TconvTensor, model->n_layers);
-  if (!tconv_model_shapes (model, 1024, 1024, shapes, error))
+  if (!tconv_model_shapes (model, 1008, 1008, shapes, error))
     return FALSE;
   for (int i = 0; i < model->n_layers; i++)
     {

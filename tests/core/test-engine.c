@@ -490,8 +490,8 @@ test_hostile_graphs (void)
   expect_graph_error ("[{\"op\":\"resize\",\"name\":\"up\",\"scale\":2,\"mode\":\"nearest\","
                       "\"inputs\":[\"input\"]},"
                       "{\"op\":\"concat\",\"name\":\"join\",\"inputs\":[\"input\",\"up\"]}]",
-                      "layer 1 \"join\" (concat): concat: input 1 is 2048x2048, input 0 is "
-                      "1024x1024");
+                      "layer 1 \"join\" (concat): concat: input 1 is 2016x2016, input 0 is "
+                      "1008x1008");
   expect_graph_error ("[{\"op\":\"relu\",\"name\":\"a\",\"inputs\":[\"input\"]},"
                       "{\"op\":\"relu\",\"name\":\"b\",\"inputs\":[\"input\"]}]",
                       "layer 0 \"a\" (relu): its output is never used");
