@@ -322,6 +322,20 @@ worker (gpointer data)
   return NULL;
 }
 
+/* Memory a whole-image run may take, layer by layer, rather than tiles. */
+#define WHOLE_IMAGE_BUDGET ((double) (1u << 30))
+
+/* Whether one whole-image pass beats tiles: each tile recomputes its halo, (tile + 2 halo)^2
+ * / tile^2 times the work, spread over the threads; the whole image runs on one thread.
+ * Both give the same result (the halo is exact), so this is only about time. */
+gboolean
+tconv_engine_whole_pays (int tile, int halo, double bytes_per_pixel, double pixels,
+                         int n_threads)
+{
+  const double side = tile + 2.0 * halo, overhead = side * side / ((double) tile * tile);
+  return overhead > n_threads && bytes_per_pixel * pixels <= WHOLE_IMAGE_BUDGET;
+}
+
 /* The tiled run; its output goes to `write`, or into `direct` when that is set. */
 static gboolean
 run_tiled (const TconvModel *model, const TconvImageInfo *info, TconvReadFunc read,
@@ -369,6 +383,12 @@ run_tiled (const TconvModel *model, const TconvImageInfo *info, TconvReadFunc re
   job.tile = options->tile_size ? options->tile_size
                                 : balanced_tile (auto_tile (plan), job.halo, align,
                                                  info->width, info->height, n_threads);
+  if (plan->whole_image || (!options->tile_size && tconv_engine_whole_pays (job.tile, job.halo, plan->bytes_per_input_pixel,
+                                                         (double) info->width * info->height,
+                                                         n_threads)))
+    /* one tile, the whole image: with a global pool no halo is exact (whatever tile size
+     * was asked for); a deep graph's halo can cost more than the threads gain */
+    job.tile = MAX (info->width, info->height), job.halo = 0;
   job.tile = MAX (align, (job.tile + align - 1) / align * align);
   job.tiles_x = (info->width + job.tile - 1) / job.tile;
   job.tiles_y = (info->height + job.tile - 1) / job.tile;

@@ -43,6 +43,13 @@ typedef struct
 gboolean tconv_engine_output_size (const TconvModel *model, int width, int height,
                                    int *out_width, int *out_height, GError **error);
 
+/* Whether the engine runs an image of `pixels` whole rather than in tiles of `tile` with
+ * `halo` (automatic tile size): when the halo's recomputation costs more than the threads
+ * gain and the whole image, at `bytes_per_pixel` (TconvPlan's), fits its memory budget.
+ * Both give the same result. */
+gboolean tconv_engine_whole_pays (int tile, int halo, double bytes_per_pixel, double pixels,
+                                  int n_threads);
+
 /* The tile side the engine picks for this model when tile_size is 0. */
 int tconv_engine_auto_tile (const TconvModel *model);
 

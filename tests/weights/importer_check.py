@@ -95,13 +95,13 @@ for mode in ("DCR", "CRD"):  # TensorFlow's depth_to_space order and PyTorch's
     check(f"depth-to-space-{mode}", path, x3, ref)
 
 # an op the engine does not have: refused with the node named
-graph = helper.make_graph([helper.make_node("Tanh", ["x"], ["y"], name="squash")], "t",
+graph = helper.make_graph([helper.make_node("Softmax", ["x"], ["y"], name="squash")], "t",
                           [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, None, None])],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, None, None])])
-path = os.path.join(work, "tanh.onnx")
+path = os.path.join(work, "softmax.onnx")
 onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
 p = subprocess.run([sys.executable, os.path.join(here, "..", "..", "weights", "tconv_import.py"), path,
-                    os.path.join(work, "tanh.safetensors")], capture_output=True, text=True)
-print("tanh:", p.stderr.strip())
-assert p.returncode != 0 and "node squash (Tanh) is not supported" in p.stderr, p.stderr
+                    os.path.join(work, "softmax.safetensors")], capture_output=True, text=True)
+print("softmax:", p.stderr.strip())
+assert p.returncode != 0 and "node squash (Softmax) is not supported" in p.stderr, p.stderr
 print("importer checks passed")
