@@ -29,6 +29,19 @@ tconv_engine_output_size (const TconvModel *model, int width, int height, int *o
          && tconv_model_output_len (model, 0, height, out_height, error);
 }
 
+/* Whether the streamed layers are a deep chain of mostly wide ones (SRVGG: 34 input
+ * pixels of halo around a tile): tiles side by side would each compute their halo, 1.3x
+ * the work for 2 threads on 256x256, so the tiles run one at a time instead and every
+ * thread shares each wide layer's rows (core/simd/team.h). */
+static gboolean
+share_rows (const TconvPlan *plan)
+{
+  int wide = 0;
+  for (int s = 0; s < plan->n_streamed; s++)
+    wide += plan->steps[s].packed && tconv_packed_layer_is_wide (plan->steps[s].packed[0]);
+  return plan->halo >= 16 && 2 * wide > plan->n_streamed;
+}
+
 static int
 auto_tile (const TconvPlan *plan)
 {
@@ -40,6 +53,10 @@ auto_tile (const TconvPlan *plan)
   int side = plan->n_streamed > 0
                ? 208
                : (int) sqrt (budget / plan->bytes_per_input_pixel) - 2 * plan->halo;
+  /* a deep wide chain runs its tiles one at a time (share_rows): its tiles can be as large
+   * as their halo asks, 34 pixels around a 208-pixel tile being 1.7x its work */
+  if (share_rows (plan))
+    side = MAX (side, 16 * plan->halo);
   side = CLAMP (side, 64, 1024);
   return MAX (plan->align, side - side % plan->align);
 }
@@ -68,19 +85,6 @@ balanced_tile (int preferred, int halo, int align, int width, int height, int th
         best = side, best_cost = cost;
     }
   return best;
-}
-
-/* Whether the streamed layers are a deep chain of mostly wide ones (SRVGG: 34 input
- * pixels of halo around a tile): tiles side by side would each compute their halo, 1.3x
- * the work for 2 threads on 256x256, so the tiles run one at a time instead and every
- * thread shares each wide layer's rows (core/simd/team.h). */
-static gboolean
-share_rows (const TconvPlan *plan)
-{
-  int wide = 0;
-  for (int s = 0; s < plan->n_streamed; s++)
-    wide += plan->steps[s].packed && tconv_packed_layer_is_wide (plan->steps[s].packed[0]);
-  return plan->halo >= 16 && 2 * wide > plan->n_streamed;
 }
 
 /* ---- one tile ---------------------------------------------------------------------- */

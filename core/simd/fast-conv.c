@@ -813,28 +813,6 @@ run_columns (const TconvRowPass *pass, const float *window, const int *row_offse
       }
 }
 
-/* Asks for the input that output columns [x0, x1) read, every channel and window row.
- * A wide layer's rows were written many layers ago and left L2 since (a streamed chain
- * runs every other layer in between); the prefetchers do not follow a few lines of each
- * of hundreds of rows, and the loads then wait on L3 one line at a time. */
-static void
-prefetch_columns (const TconvRowPass *pass, const float *window, const int *row_offsets,
-                  gsize plane, int x0, int x1)
-{
-  const TconvPassInput *g = &pass->input;
-  const int             rows = g->row_hi - g->row_lo + 1;
-  const int             c0 = x0 + g->col_lo, c1 = x1 + g->col_hi + 1;
-
-  for (int ci = 0; ci < pass->pl->cin; ci++)
-    for (int k = 0; k < rows; k++)
-      {
-        const float *row = window + ci * plane + (row_offsets ? row_offsets[k] : k * g->pw);
-        for (int x = c0; x < c1; x += 64 / sizeof (float))
-          __builtin_prefetch (row + x, 0, 3);
-        __builtin_prefetch (row + c1 - 1, 0, 3);
-      }
-}
-
 typedef struct
 {
   const TconvRowPass *pass;
@@ -846,8 +824,8 @@ typedef struct
 } RowStep;
 
 /* Segment `unit` of a row, by team member `member`: every block over its columns, while
- * they are in L1, and the next segment's input on its way meanwhile.  (A team's members
- * take whole segments: each block's arguments and scratch are then the member's own.) */
+ * they are in L1.  (A team's members take whole segments: each block's arguments and
+ * scratch are then the member's own.) */
 static void
 run_segment (gpointer data, int unit, int member)
 {
@@ -855,9 +833,6 @@ run_segment (gpointer data, int unit, int member)
   const TconvRowPass *pass = s->pass;
   const int           x = s->x0 + unit * pass->segment, next = x + pass->segment;
 
-  if (next < s->x1)
-    prefetch_columns (pass, s->window, s->row_offsets, s->plane, next,
-                      MIN (next + pass->segment, s->x1));
   run_columns (pass, s->window, s->row_offsets, s->plane, s->out, s->r, x, MIN (next, s->x1),
                member);
 }
@@ -872,9 +847,6 @@ tconv_row_pass_run (const TconvRowPass *pass, const float *window, const int *ro
   if (step.x1 <= step.x0)
     return;
   const int segments = (int) (((gint64) step.x1 - step.x0 + pass->segment - 1) / pass->segment);
-  if (segments > 1)
-    prefetch_columns (pass, window, row_offsets, plane, step.x0,
-                      MIN (step.x0 + pass->segment, step.x1));
   /* a wide layer's row is worth sharing; a narrow one's is over before a helper starts */
   if (team && segments > 1 && tconv_team_size (team) <= pass->members)
     tconv_team_run (team, run_segment, &step, segments);
