@@ -30,9 +30,9 @@ tconv_engine_output_size (const TconvModel *model, int width, int height, int *o
 }
 
 /* Whether the streamed layers are a deep chain of mostly wide ones (SRVGG: 34 input
- * pixels of halo around a tile): tiles side by side would each compute their halo, 1.3x
- * the work for 2 threads on 256x256, so the tiles run one at a time instead and every
- * thread shares each wide layer's rows (core/simd/team.h). */
+ * pixels of halo around a tile): tiles side by side would each compute their halo, 1.28x
+ * the work for 2 threads on 256x256 (four 156-pixel tiles), so the tiles run one at a
+ * time instead and every thread shares each wide layer's rows (core/simd/team.h). */
 static gboolean
 share_rows (const TconvPlan *plan)
 {
@@ -54,7 +54,8 @@ auto_tile (const TconvPlan *plan)
                ? 208
                : (int) sqrt (budget / plan->bytes_per_input_pixel) - 2 * plan->halo;
   /* a deep wide chain runs its tiles one at a time (share_rows): its tiles can be as large
-   * as their halo asks, 34 pixels around a 208-pixel tile being 1.7x its work */
+   * as their halo asks; SRVGG's halo of 34 pixels makes 208-pixel tiles compute 1.28x the
+   * network's work on a 1024-pixel side, 544-pixel ones 1.07x (its layers' extents summed) */
   if (share_rows (plan))
     side = MAX (side, 16 * plan->halo);
   side = CLAMP (side, 64, 1024);
