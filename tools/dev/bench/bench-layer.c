@@ -1,7 +1,8 @@
 /* One wide convolution layer, one thread: the fast conv2d's multiply-adds per second, to
  * hold against fma-peak's (tools/dev/bench/wide prints both in one run).
  *   bench-layer CIN COUT SIZE KERNEL REPEATS
- * Prints "layer_gmacs BEST" (giga multiply-adds per second, best of REPEATS) and the ISA. */
+ * Prints "layer_gmacs BEST" (giga multiply-adds per second, best of REPEATS) and the ISA.
+ * BENCH_CHUNK=BYTES in the environment sets the input-channel chunk budget, for tuning it. */
 #include <stdio.h>
 #include <stdlib.h>
 
