@@ -645,9 +645,10 @@ pass_chunks (TconvRowPass *pass, int max_width)
   for (int m = 0; m < pass->members && n_chunks > 1; m++)
     pass->scratch[m].partial = g_new (float, (gsize) pass->pl->n_blocks * pass->pl->ocb * pass->pstride);
   /* A wide layer's row (64 channels x 3 rows x 256 columns: 200 KB) does not fit L1, and
-   * each block of output channels read all of it from L2 again; in segments of a few
-   * kernel steps, the blocks share the segment's input from L1.  Narrow layers (12-56
-   * channels, tuned before) keep their whole rows. */
+   * each block of output channels reads all of it; in segments of a few kernel steps, the
+   * blocks share the segment's input from L1.  (No speed-up could be told apart from the
+   * noise of the loaded machine it was written on; the segments are what a team shares.)
+   * Narrow layers (12-56 channels, tuned before) keep their whole rows. */
   pass->width = max_width;
   pass->segment = G_MAXINT / 2;
   if (tconv_packed_layer_is_wide (pass->pl))
