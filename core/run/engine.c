@@ -7,6 +7,7 @@
 #include "execute.h"
 #include "model-geometry.h"
 #include "tconv-error.h"
+#include "team.h"
 
 /* ---- geometry ---------------------------------------------------------------------- */
 
@@ -28,6 +29,19 @@ tconv_engine_output_size (const TconvModel *model, int width, int height, int *o
          && tconv_model_output_len (model, 0, height, out_height, error);
 }
 
+/* Whether the streamed layers are a deep chain of mostly wide ones (SRVGG: 34 input
+ * pixels of halo around a tile): tiles side by side would each compute their halo, 1.28x
+ * the work for 2 threads on 256x256 (four 156-pixel tiles), so the tiles run one at a
+ * time instead and every thread shares each wide layer's rows (core/simd/team.h). */
+static gboolean
+share_rows (const TconvPlan *plan)
+{
+  int wide = 0;
+  for (int s = 0; s < plan->n_streamed; s++)
+    wide += plan->steps[s].packed && tconv_packed_layer_is_wide (plan->steps[s].packed[0]);
+  return plan->halo >= 16 && 2 * wide > plan->n_streamed;
+}
+
 static int
 auto_tile (const TconvPlan *plan)
 {
@@ -39,6 +53,11 @@ auto_tile (const TconvPlan *plan)
   int side = plan->n_streamed > 0
                ? 208
                : (int) sqrt (budget / plan->bytes_per_input_pixel) - 2 * plan->halo;
+  /* a deep wide chain runs its tiles one at a time (share_rows): its tiles can be as large
+   * as their halo asks; SRVGG's halo of 34 pixels makes 208-pixel tiles compute 1.28x the
+   * network's work on a 1024-pixel side, 544-pixel ones 1.07x (its layers' extents summed) */
+  if (share_rows (plan))
+    side = MAX (side, 16 * plan->halo);
   side = CLAMP (side, 64, 1024);
   return MAX (plan->align, side - side % plan->align);
 }
@@ -380,6 +399,8 @@ run_tiled (const TconvModel *model, const TconvImageInfo *info, TconvReadFunc re
   job.halo = (job.halo + align - 1) / align * align;
   int n_threads = options->threads ? options->threads : (int) g_get_num_processors ();
   n_threads = CLAMP (n_threads, 1, 64);
+  const int team = share_rows (plan) ? n_threads : 1;
+  n_threads /= team;
   job.tile = options->tile_size ? options->tile_size
                                 : balanced_tile (auto_tile (plan), job.halo, align,
                                                  info->width, info->height, n_threads);
@@ -397,7 +418,9 @@ run_tiled (const TconvModel *model, const TconvImageInfo *info, TconvReadFunc re
   GThread **threads = g_new0 (GThread *, n_threads);
   for (int i = 1; i < n_threads; i++)
     threads[i] = g_thread_try_new ("tconv-tile", worker, &job, NULL);
+  tconv_team_set_for_thread (team);
   worker (&job); /* the calling thread works too */
+  tconv_team_set_for_thread (1);
   for (int i = 1; i < n_threads; i++)
     if (threads[i])
       g_thread_join (threads[i]);

@@ -7,6 +7,12 @@
 
 #include "fast-conv.h"
 #include "micro-kernels.h"
+#include "team.h"
+
+/* Input channels from which a layer counts as wide, and the bytes of its input a segment
+ * of columns may span (of a 32-48 KB L1 data cache, the rest for the weights). */
+#define WIDE_CHANNELS 32
+#define L1_BUDGET     (24 * 1024)
 
 typedef struct
 {
@@ -323,6 +329,12 @@ packed_new (const Isa *isa, const Channel *ch, const Channel *alt, int n, const 
   return pl;
 }
 
+gboolean
+tconv_packed_layer_is_wide (const TconvPackedLayer *pl)
+{
+  return pl->cin >= WIDE_CHANNELS && pl->n_blocks >= 2;
+}
+
 void
 tconv_packed_layer_free (TconvPackedLayer *pl)
 {
@@ -549,6 +561,15 @@ tconv_pack_conv_transpose2d (const TconvTensor *w, const float *bias,
 
 /* ---- a packed layer bound to one input size ---------------------------------------- */
 
+/* What one thread's run of a row pass writes: each member of a team has its own. */
+typedef struct
+{
+  int                  *moved;    /* the blocks' offsets over rows not pw apart */
+  TconvMicroKernelArgs *run_args; /* [n_blocks] this row's arguments */
+  gboolean             *wanted;   /* [n_blocks] whether the row has a channel of it */
+  float                *partial;  /* [n_blocks][ocb][pstride] sums between chunks, or NULL */
+} Scratch;
+
 struct _TconvRowPass
 {
   const TconvPackedLayer *pl;
@@ -559,11 +580,10 @@ struct _TconvRowPass
   int                    *out_rows;  /* [n_blocks][ocb] rows of each channel */
   int                     rows;      /* output rows (phase rows for a transposed conv) */
   int                     chunk, pstride;
-  float                  *partial;
-  /* scratch of one thread's run: */
-  int                    *moved;     /* the blocks' offsets over rows not pw apart */
-  TconvMicroKernelArgs   *run_args;  /* [n_blocks] this row's arguments */
-  gboolean               *wanted;    /* [n_blocks] whether the row has a channel of it */
+  int                     width;     /* the widest block's columns */
+  int                     segment;   /* columns run by every block in turn (see pass_chunks) */
+  int                     members;   /* threads that may run it at once: of the team */
+  Scratch                *scratch;   /* [members] */
   TconvPassInput          input;
 };
 
@@ -622,8 +642,20 @@ pass_chunks (TconvRowPass *pass, int max_width)
   int n_chunks = (cin + chunk - 1) / chunk;
   pass->chunk = (cin + n_chunks - 1) / n_chunks;
   pass->pstride = (max_width + k->lanes_per_step - 1) / k->lanes_per_step * k->lanes_per_step;
-  if (n_chunks > 1)
-    pass->partial = g_new (float, (gsize) pass->pl->n_blocks * pass->pl->ocb * pass->pstride);
+  for (int m = 0; m < pass->members && n_chunks > 1; m++)
+    pass->scratch[m].partial = g_new (float, (gsize) pass->pl->n_blocks * pass->pl->ocb * pass->pstride);
+  /* A wide layer's row (64 channels x 3 rows x 256 columns: 200 KB) does not fit L1, and
+   * each block of output channels reads all of it; in segments of a few kernel steps, the
+   * blocks share the segment's input from L1.  (No speed-up could be told apart from the
+   * noise of the loaded machine it was written on; the segments are what a team shares.)
+   * Narrow layers (12-56 channels, tuned before) keep their whole rows. */
+  pass->width = max_width;
+  pass->segment = G_MAXINT / 2;
+  if (tconv_packed_layer_is_wide (pass->pl))
+    {
+      gsize step_bytes = (gsize) pass->chunk * row_span * k->lanes_per_step * sizeof (float);
+      pass->segment = k->lanes_per_step * (int) CLAMP (L1_BUDGET / step_bytes, 1, 64);
+    }
 }
 
 TconvRowPass *
@@ -642,9 +674,15 @@ tconv_row_pass_new (const TconvPackedLayer *pl, int in_h, int in_w, int out_h, i
   for (int b = 0; b < pl->n_blocks; b++)
     total_taps += pl->blocks[b].ntaps;
   pass->offs = g_new (int, MAX (total_taps, 1));
-  pass->moved = g_new (int, MAX (total_taps, 1));
-  pass->run_args = g_new (TconvMicroKernelArgs, pl->n_blocks);
-  pass->wanted = g_new (gboolean, pl->n_blocks);
+  /* bound in the thread that runs it: its team's members run it too */
+  pass->members = tconv_packed_layer_is_wide (pl) ? tconv_team_size (tconv_team_for_thread ()) : 1;
+  pass->scratch = g_new0 (Scratch, pass->members);
+  for (int m = 0; m < pass->members; m++)
+    {
+      pass->scratch[m].moved = g_new (int, MAX (total_taps, 1));
+      pass->scratch[m].run_args = g_new (TconvMicroKernelArgs, pl->n_blocks);
+      pass->scratch[m].wanted = g_new (gboolean, pl->n_blocks);
+    }
   for (int b = 0, o = 0; b < pl->n_blocks; b++)
     {
       const Block     *blk = &pl->blocks[b];
@@ -684,10 +722,14 @@ tconv_row_pass_free (TconvRowPass *pass)
   g_free (pass->out_off);
   g_free (pass->out_phase);
   g_free (pass->out_rows);
-  g_free (pass->partial);
-  g_free (pass->moved);
-  g_free (pass->run_args);
-  g_free (pass->wanted);
+  for (int m = 0; m < pass->members; m++)
+    {
+      g_free (pass->scratch[m].partial);
+      g_free (pass->scratch[m].moved);
+      g_free (pass->scratch[m].run_args);
+      g_free (pass->scratch[m].wanted);
+    }
+  g_free (pass->scratch);
   g_free (pass);
 }
 
@@ -713,14 +755,17 @@ tconv_row_pass_rows (const TconvRowPass *pass)
   return pass->rows;
 }
 
-void
-tconv_row_pass_run (const TconvRowPass *pass, const float *window, const int *row_offsets,
-                    gsize plane, float *out, int r, int x0, int x1)
+/* Columns [x0, x1) of output row r, every block, chunk by chunk of input channels, in
+ * the scratch of team member `member`. */
+static void
+run_columns (const TconvRowPass *pass, const float *window, const int *row_offsets,
+             gsize plane, float *out, int r, int x0, int x1, int member)
 {
   const TconvPackedLayer *pl = pass->pl;
   const int               ocb = pl->ocb;
-  TconvMicroKernelArgs   *args = pass->run_args;
-  gboolean               *wanted = pass->wanted;
+  const Scratch          *sc = &pass->scratch[member];
+  TconvMicroKernelArgs   *args = sc->run_args;
+  gboolean               *wanted = sc->wanted;
 
   x0 = MAX (x0, 0);
   for (int b = 0; b < pl->n_blocks; b++)
@@ -735,7 +780,7 @@ tconv_row_pass_run (const TconvRowPass *pass, const float *window, const int *ro
         {
           /* the same taps, with each row where the caller keeps it */
           const Block *blk = &pl->blocks[b];
-          int         *moved = pass->moved + (a->off - pass->offs);
+          int         *moved = sc->moved + (a->off - pass->offs);
           for (int t = 0; t < a->ntaps; t++)
             moved[t] = blk->dx[t] + row_offsets[blk->dy[t]];
           a->off = moved;
@@ -750,7 +795,7 @@ tconv_row_pass_run (const TconvRowPass *pass, const float *window, const int *ro
         }
       a->row0 = 0;
       a->plane = plane;
-      a->partial = pass->partial + (gsize) b * ocb * pass->pstride;
+      a->partial = sc->partial + (gsize) b * ocb * pass->pstride;
       a->pstride = pass->pstride;
     }
   /* chunk-major: every block reads a chunk's rows while they are in L1 */
@@ -767,6 +812,48 @@ tconv_row_pass_run (const TconvRowPass *pass, const float *window, const int *ro
         a->last = c0 + pass->chunk >= pl->cin;
         pl->k->run (a);
       }
+}
+
+typedef struct
+{
+  const TconvRowPass *pass;
+  const float        *window;
+  const int          *row_offsets;
+  gsize               plane;
+  float              *out;
+  int                 r, x0, x1;
+} RowStep;
+
+/* Segment `unit` of a row, by team member `member`: every block over its columns, while
+ * they are in L1.  (A team's members take whole segments: each block's arguments and
+ * scratch are then the member's own.) */
+static void
+run_segment (gpointer data, int unit, int member)
+{
+  const RowStep      *s = data;
+  const TconvRowPass *pass = s->pass;
+  const int           x = s->x0 + unit * pass->segment, next = x + pass->segment;
+
+  run_columns (pass, s->window, s->row_offsets, s->plane, s->out, s->r, x, MIN (next, s->x1),
+               member);
+}
+
+void
+tconv_row_pass_run (const TconvRowPass *pass, const float *window, const int *row_offsets,
+                    gsize plane, float *out, int r, int x0, int x1)
+{
+  TconvTeam *team = tconv_team_for_thread ();
+  RowStep    step = { pass, window, row_offsets, plane, out, r, MAX (x0, 0), MIN (x1, pass->width) };
+
+  if (step.x1 <= step.x0)
+    return;
+  const int segments = (int) (((gint64) step.x1 - step.x0 + pass->segment - 1) / pass->segment);
+  /* a wide layer's row is worth sharing; a narrow one's is over before a helper starts */
+  if (team && segments > 1 && tconv_team_size (team) <= pass->members)
+    tconv_team_run (team, run_segment, &step, segments);
+  else
+    for (int u = 0; u < segments; u++)
+      run_segment (&step, u, 0);
 }
 
 /* ---- whole layers ------------------------------------------------------------------ */

@@ -69,6 +69,10 @@ TconvPackedLayer *tconv_pack_conv2d (const TconvTensor *weight, const float *bia
 TconvPackedLayer *tconv_pack_conv_transpose2d (const TconvTensor *weight, const float *bias,
                                                const TconvConvTranspose2dParams *p, int group);
 void              tconv_packed_layer_free (TconvPackedLayer *packed);
+/* Whether the layer is wide (32 input channels or more, several blocks of output
+ * channels): its row passes run in segments of columns and are shared by the calling
+ * thread's team (team.h), if it has one. */
+gboolean          tconv_packed_layer_is_wide (const TconvPackedLayer *packed);
 
 /* A whole layer of `groups` packed groups over every image of the batch, into an output
  * of the reference's shape; FALSE only when out of memory. */

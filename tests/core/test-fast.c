@@ -9,6 +9,7 @@
 #include "activation.h"
 #include "resize.h"
 #include "fast-conv.h"
+#include "team.h"
 
 static GRand *rng;
 
@@ -180,6 +181,73 @@ wide_and_folded (const char *isa)
   return cases;
 }
 
+/* conv2d + PReLU through the fast path into a new tensor of the reference's shape. */
+static TconvTensor
+fast_conv2d (const TconvTensor *in, const TconvTensor *wt, const float *bias,
+             const TconvConv2dParams *p, const TconvTensor *slopes)
+{
+  TconvTensor out;
+  g_assert_true (tconv_conv2d_shape (in, wt, wt->n, p, &out, NULL));
+  g_assert_true (tconv_tensor_alloc (&out, "fast", NULL));
+  g_assert_true (tconv_fast_conv2d (in, wt, bias, p, slopes->data, wt->n, &out));
+  return out;
+}
+
+/* The wide layers (32-256 channels, 3x3 and 1x1, groups): their rows run in segments of
+ * columns, and with a team (team.h) the segments are shared by its threads.  Against the
+ * reference within 1e-5, and a team's output equal to one thread's to the bit, for rows
+ * narrower than a segment, one segment and a tail, and many; with and without chunks of
+ * input channels. */
+static int
+wide_layers (const char *isa)
+{
+  const int shapes[][5] = { /* cin, cout, kernel, groups, width */
+    { 64, 64, 3, 1, 150 }, { 32, 1, 3, 1, 61 }, { 256, 48, 3, 1, 97 }, { 64, 256, 1, 1, 130 },
+    { 128, 64, 3, 2, 40 }, { 33, 35, 3, 1, 17 }, { 64, 3, 3, 1, 200 }, { 100, 64, 1, 1, 7 },
+  };
+  int cases = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+    {
+      const int  cin = shapes[i][0], cout = shapes[i][1], k = shapes[i][2], groups = shapes[i][3];
+      TconvTensor in = random_tensor (1, cin, g_rand_int_range (rng, 1, 6), shapes[i][4]);
+      TconvTensor wt = random_tensor (cout, cin / groups, k, k), b = random_tensor (1, 1, 1, cout);
+      TconvTensor slopes = random_tensor (1, 1, 1, cout), ref;
+      TconvConv2dParams p = tconv_conv2d_params_default ();
+      p.groups = groups;
+      p.padding[0] = p.padding[1] = k / 2;
+      g_assert_true (tconv_conv2d_shape (&in, &wt, cout, &p, &ref, NULL));
+      g_assert_true (tconv_tensor_alloc (&ref, "ref", NULL));
+      g_assert_true (tconv_conv2d (&in, &wt, b.data, cout, &p, &ref, NULL));
+      g_assert_true (tconv_prelu (&ref, slopes.data, cout, NULL));
+
+      tconv_fast_set_chunk_budget (i % 2 ? 16 << 10 : 0);
+      TconvTensor alone = fast_conv2d (&in, &wt, b.data, &p, &slopes);
+      if (rel_diff (&alone, &ref) > 1e-5)
+        g_error ("%s wide conv2d %d->%d k %d groups %d %dx%d: differs by %g", isa, cin, cout, k,
+                 groups, in.h, in.w, rel_diff (&alone, &ref));
+      for (int threads = 2; threads <= 3; threads++)
+        {
+          tconv_team_set_for_thread (threads);
+          TconvTensor shared = fast_conv2d (&in, &wt, b.data, &p, &slopes);
+          tconv_team_set_for_thread (1);
+          if (memcmp (shared.data, alone.data, tconv_tensor_numel (&alone) * sizeof (float)))
+            g_error ("%s wide conv2d %d->%d k %d width %d: a team of %d differs from one thread",
+                     isa, cin, cout, k, in.w, threads);
+          tconv_tensor_free (&shared);
+        }
+      tconv_fast_set_chunk_budget (0);
+      tconv_tensor_free (&alone);
+      tconv_tensor_free (&ref);
+      tconv_tensor_free (&in);
+      tconv_tensor_free (&wt);
+      tconv_tensor_free (&b);
+      tconv_tensor_free (&slopes);
+      cases++;
+    }
+  return cases;
+}
+
 static void
 test_fast_equals_reference (void)
 {
@@ -196,6 +264,8 @@ test_fast_equals_reference (void)
       g_printerr ("%s: %d random shapes equal the reference\n", isas[i], one_isa (isas[i]));
       g_printerr ("%s: %d wide-row and folded resize+conv cases equal the reference\n", isas[i],
                   wide_and_folded (isas[i]));
+      g_printerr ("%s: %d wide layers equal the reference, shared by a team or not\n", isas[i],
+                  wide_layers (isas[i]));
       tested++;
     }
   g_assert_cmpint (tested, >=, 1);
