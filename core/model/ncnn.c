@@ -471,10 +471,11 @@ take (Ctx *ctx, const char *role, gsize bytes, GError **error)
   if (bytes > ctx->bin_len - ctx->bin_pos)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
-                   "%s: layer \"%s\" (%s): the .bin ends %" G_GSIZE_FORMAT " bytes into its %s, "
-                   "which needs %" G_GSIZE_FORMAT " (a truncated file, or another model's .bin)",
-                   ctx->what, ctx->layer->name, ctx->layer->type, ctx->bin_len - ctx->bin_pos,
-                   role, bytes);
+                   "%s: line %d: layer \"%s\" (%s): the .bin has %" G_GSIZE_FORMAT " bytes left "
+                   "for its %s, which needs %" G_GSIZE_FORMAT
+                   " (a truncated file, or another model's .bin)",
+                   ctx->what, ctx->layer->line, ctx->layer->name, ctx->layer->type,
+                   ctx->bin_len - ctx->bin_pos, role, bytes);
       return NULL;
     }
   ctx->bin_pos += bytes;
@@ -498,6 +499,16 @@ align4 (gsize n)
   return (n + 3) & ~(gsize) 3;
 }
 
+/* int8 weights need ncnn's quantized kernels and scales; tconv computes in float. */
+static gboolean
+refuse_int8 (Ctx *ctx, GError **error)
+{
+  g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
+               _("%s: line %d: layer \"%s\" (%s): int8-quantized weights are not supported"),
+               ctx->what, ctx->layer->line, ctx->layer->name, ctx->layer->type);
+  return FALSE;
+}
+
 /* Reads w->numel values; `tagged`: the 4-byte storage tag of modelbin.cpp comes first. */
 static gboolean
 read_values (Ctx *ctx, TconvNcnnWeight *w, gboolean tagged, GError **error)
@@ -514,12 +525,7 @@ read_values (Ctx *ctx, TconvNcnnWeight *w, gboolean tagged, GError **error)
       tag = GUINT32_FROM_LE (tag);
     }
   if (tag == TAG_INT8)
-    {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
-                   _("%s: layer \"%s\" (%s): int8-quantized weights are not supported"),
-                   ctx->what, ctx->layer->name, ctx->layer->type);
-      return FALSE;
-    }
+    return refuse_int8 (ctx, error);
   w->storage = tag == 0 ? TCONV_NCNN_F32 : tag == TAG_F32 ? TCONV_NCNN_F32_TAGGED
                : tag == TAG_F16 ? TCONV_NCNN_F16 : TCONV_NCNN_TABLE;
   if (w->storage == TCONV_NCNN_TABLE && !(table = take (ctx, w->role, 256 * 4, error)))
@@ -597,12 +603,7 @@ load_conv (Ctx *ctx, TconvNcnnLayer *l, GError **error)
   if (out < 1 || kw < 1 || size < 1)
     LAYER_FAIL ("needs its output channels (0), kernel size (1) and weight size (6)");
   if (!deconv && pint (l, 8, 0) != 0)
-    {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
-                   _("%s: layer \"%s\" (%s): int8-quantized weights are not supported"),
-                   ctx->what, l->name, l->type);
-      return FALSE;
-    }
+    return refuse_int8 (ctx, error);
   if (pint (l, deconv ? 28 : 19, 0) != 0)
     LAYER_FAIL ("weights given at run time (dynamic_weight) are not supported");
   if (out % groups != 0)
@@ -626,12 +627,7 @@ load_innerproduct (Ctx *ctx, TconvNcnnLayer *l, GError **error)
   if (out < 1 || size < 1)
     LAYER_FAIL ("needs its output count (0) and weight size (2)");
   if (pint (l, 8, 0) != 0)
-    {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
-                   _("%s: layer \"%s\" (%s): int8-quantized weights are not supported"),
-                   ctx->what, l->name, l->type);
-      return FALSE;
-    }
+    return refuse_int8 (ctx, error);
   if (size % out != 0)
     LAYER_FAIL ("weight size %d is not a multiple of %d outputs", size, out);
   return check_activation (ctx, l, error)
@@ -853,7 +849,10 @@ parse_header (Ctx *ctx, int *layers, int *blobs, GError **error)
   int         len, magic, lines = 0;
 
   if (!next_line (ctx, error))
-    FAIL ("the .param is empty");
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, "%s: the .param is empty", ctx->what);
+      return FALSE;
+    }
   if (!next_token (ctx, &tok, &len) || !parse_int (tok, len, G_MININT, G_MAXINT, &magic)
       || magic != TCONV_NCNN_MAGIC || next_token (ctx, &tok, &len))
     FAIL ("not an ncnn .param: the first line must be %d", TCONV_NCNN_MAGIC);
