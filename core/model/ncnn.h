@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 #define TCONV_NCNN_MAX_PARAM     ((gsize) 4 << 20)   /* .param text; real ones are < 200 KB */
 #define TCONV_NCNN_MAX_BIN       ((gsize) 512 << 20) /* .bin; the largest upscaler is 67 MB */
 #define TCONV_NCNN_MAX_LINE      65536               /* characters in one .param line */
-#define TCONV_NCNN_MAX_LAYERS    65536
+#define TCONV_NCNN_MAX_LAYERS    16384               /* RRDB ESRGAN has about 1000 */
 #define TCONV_NCNN_MAX_BLOBS     65536
 #define TCONV_NCNN_MAX_NAME      255                 /* ncnn's own limit (%255s) */
 #define TCONV_NCNN_MAX_LINKS     64                  /* inputs or outputs of one layer */
