@@ -14,6 +14,7 @@
 #include "png-pipeline.h"
 #include "png-save.h"
 #include "jpeg-degrade.h"
+#include "layer-kinds.h"
 #include "imresize.h"
 #include "model-file.h"
 #include "safetensors.h"
@@ -316,13 +317,13 @@ cmd_upscale (int argc, char **argv, GError **error)
  * no colour, range or clamping), which holds it equal to the untiled pass; tensors the
  * engine cannot take (more than 4 channels, other than the model's) run untiled. */
 static gboolean
-forward_tiled (const TconvModel *model, const TconvTensor *x, int threads, TconvTensor *out,
-               GError **error)
+forward_tiled (const TconvModel *model, const TconvTensor *x, int threads, int tile,
+               gboolean whole, TconvTensor *out, GError **error)
 {
   TconvImageInfo  info = { x->w, x->h, x->c };
-  TconvRunOptions o = { .threads = threads, .raw = TRUE };
+  TconvRunOptions o = { .tile_size = tile, .threads = threads, .raw = TRUE };
   int             ow, oh;
-  if (x->c > 4 || x->c != model->channels
+  if (whole || x->c > 4 || x->c != model->channels
       || !tconv_engine_output_size (model, x->w, x->h, &ow, &oh, NULL))
     return tconv_model_forward (model, x, out, error);
   *out = (TconvTensor) { x->n, x->c, oh, ow, NULL };
@@ -357,9 +358,14 @@ cmd_forward (int argc, char **argv, GError **error)
 {
   g_autoptr (GOptionContext) ctx = g_option_context_new (
     "MODEL IN.safetensors OUT.safetensors - run the raw graph on tensor \"input\"");
-  int          threads = 0;
+  int          threads = 0, tile = 0;
+  gboolean     whole = FALSE;
   GOptionEntry entries[] = { { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
                                "Worker threads; 0 = all cores", "N" },
+                             { "tile", 0, 0, G_OPTION_ARG_INT, &tile,
+                               "Tile side in input pixels; 0 = automatic", "N" },
+                             { "whole", 0, 0, G_OPTION_ARG_NONE, &whole,
+                               "One pass over the whole tensor, untiled", NULL },
                              { NULL } };
   g_autoptr (TconvModel) model = NULL;
   g_autoptr (TconvSafetensors) st = NULL;
@@ -387,7 +393,7 @@ cmd_forward (int argc, char **argv, GError **error)
     }
   TconvTensor x = { (int) in->shape[0], (int) in->shape[1], (int) in->shape[2],
                     (int) in->shape[3], in->data };
-  if (!forward_tiled (model, &x, threads, &out, error))
+  if (!forward_tiled (model, &x, threads, tile, whole, &out, error))
     return FALSE;
   const char        *names[] = { "output" };
   const TconvTensor *tensors[] = { &out };
@@ -421,10 +427,11 @@ print_facts (const char *facts_json)
 static char *
 head_description (const TconvModel *model)
 {
-  const int k = tconv_model_head_kernel (model);
-  for (int i = model->n_layers - 1; i >= 0; i--)
+  const int       k = tconv_model_head_kernel (model);
+  g_autofree int *path = g_new (int, model->n_layers);
+  for (int i = tconv_model_main_path (model, path) - 1; i >= 0; i--)
     {
-      const TconvLayer *l = &model->layers[i];
+      const TconvLayer *l = &model->layers[path[i]];
       if (l->kind == TCONV_LAYER_CONV_TRANSPOSE2D)
         return g_strdup_printf ("transposed convolution %dx%d, stride %d", l->weight.h,
                                 l->weight.w, l->transposed.stride[0]);
@@ -437,6 +444,26 @@ head_description (const TconvModel *model)
                                 l->factor);
     }
   return g_strdup ("none");
+}
+
+/* One line per layer: index, kind, channels, parameters, and (in a graph) its inputs. */
+static void
+print_layer (const TconvModel *model, int i)
+{
+  const TconvLayer *l = &model->layers[i];
+  g_autoptr (GString) text = g_string_new (NULL);
+  char              buf[32];
+
+  tconv_layer_kind_info (l->kind)->describe (l, text);
+  printf ("  %2d %-18s %4d -> %-4d %s", i, tconv_layer_kind_name (l->kind), l->in_channels,
+          l->out_channels, text->str);
+  if (model->is_graph)
+    {
+      printf ("%s%s <-", text->len ? "  " : "", l->name ? l->name : "");
+      for (int k = 0; k < l->n_inputs; k++)
+        printf (" %s", tconv_layer_label (model, l->inputs[k], buf));
+    }
+  printf ("\n");
 }
 
 static gboolean
@@ -454,32 +481,22 @@ cmd_info (int argc, char **argv, GError **error)
   if (!(path = tconv_model_find (argv[1], TCONV_MODELS_DIR, error))
       || !(model = tconv_model_load (path, error)))
     return FALSE;
-  tconv_model_tiling (model, &halo, &align);
-  printf ("%s (%s)\n  scale %d, mode %s, color %s, %" G_GSIZE_FORMAT " parameters, halo %d px\n",
+  const gboolean bounded = tconv_model_tiling (model, &halo, &align);
+  g_autofree char *tiling = bounded ? g_strdup_printf ("halo %d px", halo)
+                                    : g_strdup ("whole image at once (a global pool reads "
+                                                "every pixel)");
+  printf ("%s (%s)\n  scale %d, mode %s, color %s, %" G_GSIZE_FORMAT " parameters, %s\n",
           model->name, path, model->scale, tconv_mode_name (model->mode),
-          model->color == TCONV_COLOR_Y ? "y" : "rgb", tconv_model_param_count (model), halo);
+          model->color == TCONV_COLOR_Y ? "y" : "rgb", tconv_model_param_count (model), tiling);
+  if (model->is_graph)
+    printf ("  graph of %d layers (each: index, kind, channels, parameters, name <- inputs)\n",
+            model->n_layers);
   g_autofree char *head = head_description (model);
   float            lo, hi;
   tconv_model_value_range (model, &lo, &hi);
   printf ("  head: %s; values %g to %g\n", head, lo, hi);
   for (int i = 0; i < model->n_layers; i++)
-    {
-      const TconvLayer *l = &model->layers[i];
-      printf ("  %2d %-18s %4d -> %-4d", i, tconv_layer_kind_name (l->kind), l->in_channels,
-              l->out_channels);
-      if (l->kind == TCONV_LAYER_CONV2D)
-        printf (" k%dx%d s%d p%d d%d g%d", l->weight.h, l->weight.w, l->conv.stride[0],
-                l->conv.padding[0], l->conv.dilation[0], l->conv.groups);
-      else if (l->kind == TCONV_LAYER_CONV_TRANSPOSE2D)
-        printf (" k%dx%d s%d p%d op%d d%d g%d", l->weight.h, l->weight.w,
-                l->transposed.stride[0], l->transposed.padding[0],
-                l->transposed.output_padding[0], l->transposed.dilation[0], l->transposed.groups);
-      else if (l->kind == TCONV_LAYER_RESIZE)
-        printf (" %s x%d", tconv_interp_name (l->resize.interp), l->resize.factor);
-      else if (l->kind == TCONV_LAYER_ADD_UPSCALED_INPUT)
-        printf (" %s", tconv_interp_name (l->resize.interp));
-      printf ("\n");
-    }
+    print_layer (model, i);
   print_facts (model->facts_json);
   return TRUE;
 }

@@ -16,20 +16,23 @@
 int
 tconv_model_head_kernel (const TconvModel *model)
 {
-  for (int i = model->n_layers - 1; i >= 0; i--)
+  g_autofree int *path = g_new (int, model->n_layers);
+  const int       n = tconv_model_main_path (model, path);
+
+  for (int i = n - 1; i >= 0; i--)
     {
-      const TconvLayer *l = &model->layers[i];
+      const TconvLayer *l = &model->layers[path[i]];
       if (l->kind == TCONV_LAYER_CONV_TRANSPOSE2D)
         return l->weight.h;
       if (l->kind == TCONV_LAYER_RESIZE)
-        for (int j = i + 1; j < model->n_layers; j++)
-          if (model->layers[j].kind == TCONV_LAYER_CONV2D)
-            return model->layers[j].weight.h;
+        for (int j = i + 1; j < n; j++)
+          if (model->layers[path[j]].kind == TCONV_LAYER_CONV2D)
+            return model->layers[path[j]].weight.h;
       /* a k x k conv to s^2 channels then a pixel shuffle is a transposed conv of kernel s*k */
       if (l->kind == TCONV_LAYER_PIXEL_SHUFFLE)
         for (int j = i - 1; j >= 0; j--)
-          if (model->layers[j].kind == TCONV_LAYER_CONV2D)
-            return model->layers[j].weight.h * l->factor;
+          if (model->layers[path[j]].kind == TCONV_LAYER_CONV2D)
+            return model->layers[path[j]].weight.h * l->factor;
     }
   return 0;
 }

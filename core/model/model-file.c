@@ -3,76 +3,12 @@
 #include <string.h>
 
 #include "choices.h"
+#include "layer-kinds.h"
 #include "model-file.h"
 #include "safetensors.h"
 #include "tconv-error.h"
 
-#define MAX_CHANNELS 4096
-#define MAX_KERNEL   64
-#define MAX_STRIDE   16
-
-typedef struct
-{
-  const char       *what; /* file name, for messages */
-  TconvSafetensors *st;
-  GPtrArray        *used; /* tensor names already bound to a layer */
-  int               index;
-  const char       *op;
-} Ctx;
-
-#define LAYER_FAIL(ctx, ...)                                                                 \
-  do                                                                                         \
-    {                                                                                        \
-      g_autofree char *msg_ = g_strdup_printf (__VA_ARGS__);                                 \
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, "%s: layer %d (%s): %s",            \
-                   (ctx)->what, (ctx)->index, (ctx)->op, msg_);                              \
-      return FALSE;                                                                          \
-    }                                                                                        \
-  while (0)
-
-/* An integer field given as n or [y, x], within [min, max]. */
-static gboolean
-get_pair (Ctx *ctx, JsonObject *o, const char *key, int def, int min, int max, int v[2],
-          GError **error)
-{
-  JsonNode *n;
-
-  v[0] = v[1] = def;
-  if (!json_object_has_member (o, key))
-    return TRUE;
-  n = json_object_get_member (o, key);
-  if (json_node_get_value_type (n) == G_TYPE_INT64)
-    v[0] = v[1] = (int) CLAMP (json_node_get_int (n), G_MININT, G_MAXINT);
-  else if (JSON_NODE_HOLDS_ARRAY (n) && json_array_get_length (json_node_get_array (n)) == 2
-           && json_node_get_value_type (json_array_get_element (json_node_get_array (n), 0))
-                == G_TYPE_INT64
-           && json_node_get_value_type (json_array_get_element (json_node_get_array (n), 1))
-                == G_TYPE_INT64)
-    for (int i = 0; i < 2; i++)
-      v[i] = (int) CLAMP (json_array_get_int_element (json_node_get_array (n), i), G_MININT,
-                          G_MAXINT);
-  else
-    LAYER_FAIL (ctx, "\"%s\" must be an integer or a pair of integers", key);
-  for (int i = 0; i < 2; i++)
-    if (v[i] < min || v[i] > max)
-      LAYER_FAIL (ctx, "\"%s\" is %d; it must be from %d to %d", key, v[i], min, max);
-  return TRUE;
-}
-
-static gboolean
-get_int (Ctx *ctx, JsonObject *o, const char *key, int def, int min, int max, int *v,
-         GError **error)
-{
-  int pair[2];
-
-  if (json_object_has_member (o, key)
-      && json_node_get_value_type (json_object_get_member (o, key)) != G_TYPE_INT64)
-    LAYER_FAIL (ctx, "\"%s\" must be an integer", key);
-  if (!get_pair (ctx, o, key, def, min, max, pair, error))
-    return FALSE;
-  *v = pair[0];
-  return TRUE;
-}
+#define MAX_STRIDE 16
 
 static const char *
 get_string (JsonObject *o, const char *key)
@@ -81,198 +17,93 @@ get_string (JsonObject *o, const char *key)
   return n && json_node_get_value_type (n) == G_TYPE_STRING ? json_node_get_string (n) : NULL;
 }
 
-/* Binds the tensor named by o[key]; it must exist, be used once, and have `dims` dims. */
-static gboolean
-get_tensor (Ctx *ctx, JsonObject *o, const char *key, gboolean required, int dims,
-            TconvStTensor **out, GError **error)
-{
-  const char *name = get_string (o, key);
+#define LAYER_FAIL(r, ...)                                                                   \
+  do                                                                                         \
+    {                                                                                        \
+      g_autofree char *msg_ = g_strdup_printf (__VA_ARGS__);                                 \
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, "%s: layer %d (%s): %s",            \
+                   (r)->what, (r)->index, (r)->op, msg_);                                    \
+      return FALSE;                                                                          \
+    }                                                                                        \
+  while (0)
 
-  *out = NULL;
-  if (name == NULL)
-    {
-      if (json_object_has_member (o, key) || required)
-        LAYER_FAIL (ctx, "\"%s\" must name a tensor", key);
-      return TRUE;
-    }
-  *out = g_hash_table_lookup (ctx->st->tensors, name);
-  if (*out == NULL)
-    LAYER_FAIL (ctx, "tensor \"%s\" is not in the file", name);
-  for (guint i = 0; i < ctx->used->len; i++)
-    if (g_str_equal (ctx->used->pdata[i], name))
-      LAYER_FAIL (ctx, "tensor \"%s\" is used by two layers", name);
-  g_ptr_array_add (ctx->used, (gpointer) name);
-  if ((*out)->n_dims != dims)
-    LAYER_FAIL (ctx, "tensor \"%s\" has %d dimensions, expected %d", name, (*out)->n_dims, dims);
+/* The layer's name, for the layers after it (not for its own inputs: no self-loop). */
+static gboolean
+remember (GHashTable *names, const TconvLayer *l, int index)
+{
+  if (l->name)
+    g_hash_table_insert (names, l->name, GINT_TO_POINTER (index + 1));
   return TRUE;
 }
 
-/* A layer's choice field (list->name); `def` when absent, or -1 if required. */
+/* Version 2: the layer's "name" (unique, not "input") and its "inputs", names of earlier
+ * layers or "input" (the model's); without "inputs" a layer takes the one before it, as
+ * every layer of a version 1 file does.  `names` maps the names seen so far to index + 1. */
 static gboolean
-get_choice (Ctx *ctx, JsonObject *o, const TconvChoiceList *list, int def, int *value,
-            GError **error)
+parse_links (TconvLayerReader *r, JsonObject *o, TconvLayer *l, GHashTable *names,
+             GError **error)
 {
-  const char *nick = get_string (o, list->name);
+  const char *name = get_string (o, "name");
+  JsonNode   *n = json_object_get_member (o, "inputs");
+  JsonArray  *a = n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
 
-  if (!nick && def >= 0)
+  if (json_object_has_member (o, "name") && name == NULL)
+    LAYER_FAIL (r, "\"name\" must be a string");
+  if (name && (g_str_equal (name, "input") || g_hash_table_contains (names, name)
+               || strlen (name) > 128))
+    LAYER_FAIL (r, "the name \"%s\" is taken, reserved or too long", name);
+  if (name)
+    l->name = g_strdup (name);
+  if (n == NULL)
+    return remember (names, l, r->index); /* linked as a chain by tconv_model_validate */
+  if (a == NULL || json_array_get_length (a) < 1 || json_array_get_length (a) > TCONV_MAX_INPUTS)
+    LAYER_FAIL (r, "\"inputs\" must list 1 to %d layer names", TCONV_MAX_INPUTS);
+  l->n_inputs = json_array_get_length (a);
+  for (int k = 0; k < l->n_inputs; k++)
     {
-      *value = def;
-      return TRUE;
+      JsonNode   *e = json_array_get_element (a, k);
+      const char *in = json_node_get_value_type (e) == G_TYPE_STRING ? json_node_get_string (e)
+                                                                     : NULL;
+      int         at = in ? GPOINTER_TO_INT (g_hash_table_lookup (names, in)) : 0;
+      if (in && g_str_equal (in, "input"))
+        l->inputs[k] = TCONV_INPUT_MODEL;
+      else if (at > 0)
+        l->inputs[k] = at - 1;
+      else
+        LAYER_FAIL (r, "input \"%s\" is not an earlier layer's name (a graph is listed in "
+                       "order, so a cycle cannot be written)", in ? in : "?");
     }
-  if (nick && tconv_choice_parse (list, TCONV_IN_MODEL_FILE, nick, value, NULL))
-    return TRUE;
-  g_autofree char *allowed = tconv_choice_nicks (list, TCONV_IN_MODEL_FILE);
-  LAYER_FAIL (ctx, "\"%s\" must be %s", list->name, allowed);
+  return remember (names, l, r->index);
 }
 
 static gboolean
-get_interp (Ctx *ctx, JsonObject *o, int def, TconvInterp *interp, GError **error)
+parse_layer (TconvLayerReader *r, JsonNode *node, TconvLayer *l, gboolean graph,
+             GHashTable *names, GError **error)
 {
-  int v;
-  if (!get_choice (ctx, o, &tconv_interp_list, def, &v, error))
-    return FALSE;
-  *interp = v;
-  return TRUE;
-}
+  const TconvLayerKindInfo *info;
+  JsonObject               *o;
 
-static TconvTensor
-as_tensor (const TconvStTensor *t)
-{
-  return (TconvTensor) { (int) t->shape[0], (int) t->shape[1], (int) t->shape[2],
-                         (int) t->shape[3], t->data };
-}
-
-static gboolean
-parse_conv (Ctx *ctx, JsonObject *o, TconvLayer *l, int channels, GError **error)
-{
-  TconvStTensor *w, *b;
-  int            groups;
-
-  if (!get_tensor (ctx, o, "weight", TRUE, 4, &w, error)
-      || !get_tensor (ctx, o, "bias", FALSE, 1, &b, error)
-      || !get_int (ctx, o, "groups", 1, 1, MAX_CHANNELS, &groups, error))
-    return FALSE;
-  l->weight = as_tensor (w);
-  if (l->weight.h > MAX_KERNEL || l->weight.w > MAX_KERNEL)
-    LAYER_FAIL (ctx, "kernel %dx%d is larger than %d", l->weight.h, l->weight.w, MAX_KERNEL);
-  if (l->kind == TCONV_LAYER_CONV2D)
-    {
-      TconvConv2dParams *p = &l->conv;
-      int                mode;
-      *p = tconv_conv2d_params_default ();
-      p->groups = groups;
-      if (!get_pair (ctx, o, "stride", 1, 1, MAX_STRIDE, p->stride, error)
-          || !get_pair (ctx, o, "padding", 0, 0, MAX_KERNEL, p->padding, error)
-          || !get_pair (ctx, o, "dilation", 1, 1, MAX_KERNEL, p->dilation, error)
-          || !get_choice (ctx, o, &tconv_padding_mode_list, TCONV_PAD_ZEROS, &mode, error))
-        return FALSE;
-      p->padding_mode = mode;
-      l->out_channels = l->weight.n;
-    }
-  else
-    {
-      TconvConvTranspose2dParams *p = &l->transposed;
-      *p = tconv_conv_transpose2d_params_default ();
-      p->groups = groups;
-      if (!get_pair (ctx, o, "stride", 1, 1, MAX_STRIDE, p->stride, error)
-          || !get_pair (ctx, o, "padding", 0, 0, MAX_KERNEL, p->padding, error)
-          || !get_pair (ctx, o, "output_padding", 0, 0, MAX_KERNEL, p->output_padding, error)
-          || !get_pair (ctx, o, "dilation", 1, 1, MAX_KERNEL, p->dilation, error))
-        return FALSE;
-      l->out_channels = l->weight.c * groups;
-    }
-  if (l->out_channels > MAX_CHANNELS)
-    LAYER_FAIL (ctx, "%d output channels are more than %d", l->out_channels, MAX_CHANNELS);
-  if (b)
-    {
-      if (b->shape[0] != l->out_channels)
-        LAYER_FAIL (ctx, "bias has %d values for %d output channels", (int) b->shape[0],
-                    l->out_channels);
-      l->bias = b->data;
-    }
-  (void) channels;
-  return TRUE;
-}
-
-static gboolean
-parse_layer (Ctx *ctx, JsonNode *node, TconvLayer *l, int channels, GError **error)
-{
-  JsonObject *o;
-
-  ctx->op = "?";
+  r->op = "?";
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    LAYER_FAIL (ctx, "is not an object");
+    LAYER_FAIL (r, "is not an object");
   o = json_node_get_object (node);
-  ctx->op = get_string (o, "op");
-  if (ctx->op == NULL)
+  r->op = get_string (o, "op");
+  if (r->op == NULL)
     {
-      ctx->op = "?";
-      LAYER_FAIL (ctx, "has no \"op\"");
+      r->op = "?";
+      LAYER_FAIL (r, "has no \"op\"");
     }
-  l->in_channels = l->out_channels = channels;
-
-  if (g_str_equal (ctx->op, "conv2d") || g_str_equal (ctx->op, "conv_transpose2d"))
+  info = tconv_layer_kind_find (r->op, &l->kind);
+  /* version 1 knows the first nine kinds only */
+  if (info == NULL || (!graph && l->kind > TCONV_LAYER_ADD_UPSCALED_INPUT))
     {
-      l->kind = g_str_equal (ctx->op, "conv2d") ? TCONV_LAYER_CONV2D
-                                                : TCONV_LAYER_CONV_TRANSPOSE2D;
-      return parse_conv (ctx, o, l, channels, error);
+      g_autofree char *known = tconv_layer_kind_names ();
+      LAYER_FAIL (r, "unknown op; known ops are %s%s", known,
+                  graph ? "" : " (all but the first nine need \"version\": 2)");
     }
-  if (g_str_equal (ctx->op, "relu"))
-    l->kind = TCONV_LAYER_RELU;
-  else if (g_str_equal (ctx->op, "leaky_relu"))
-    {
-      JsonNode *s = json_object_get_member (o, "negative_slope");
-      l->kind = TCONV_LAYER_LEAKY_RELU;
-      l->negative_slope = 0.01f;
-      if (s && json_node_get_value_type (s) != G_TYPE_DOUBLE
-          && json_node_get_value_type (s) != G_TYPE_INT64)
-        LAYER_FAIL (ctx, "\"negative_slope\" must be a number");
-      if (s)
-        l->negative_slope = (float) json_node_get_double (s);
-    }
-  else if (g_str_equal (ctx->op, "prelu"))
-    {
-      TconvStTensor *w;
-      l->kind = TCONV_LAYER_PRELU;
-      if (!get_tensor (ctx, o, "weight", TRUE, 1, &w, error))
-        return FALSE;
-      l->weight = (TconvTensor) { 1, 1, 1, (int) w->shape[0], w->data };
-    }
-  else if (g_str_equal (ctx->op, "resize"))
-    {
-      TconvInterp interp;
-      l->kind = TCONV_LAYER_RESIZE;
-      if (!get_int (ctx, o, "scale", 0, 1, MAX_STRIDE, &l->resize.factor, error)
-          || !get_interp (ctx, o, -1, &interp, error))
-        return FALSE;
-      l->resize.interp = interp;
-    }
-  else if (g_str_equal (ctx->op, "pixel_shuffle") || g_str_equal (ctx->op, "pixel_unshuffle"))
-    {
-      gboolean up = g_str_equal (ctx->op, "pixel_shuffle");
-      l->kind = up ? TCONV_LAYER_PIXEL_SHUFFLE : TCONV_LAYER_PIXEL_UNSHUFFLE;
-      if (!get_int (ctx, o, "factor", 0, 1, MAX_STRIDE, &l->factor, error))
-        return FALSE;
-      int r2 = l->factor * l->factor;
-      if (up && channels % r2 != 0)
-        LAYER_FAIL (ctx, "%d channels are not divisible by factor^2 = %d", channels, r2);
-      l->out_channels = up ? channels / r2 : channels * r2;
-      if (l->out_channels > MAX_CHANNELS)
-        LAYER_FAIL (ctx, "too many channels");
-    }
-  else if (g_str_equal (ctx->op, "add_upscaled_input"))
-    {
-      /* files written before "mode" existed mean PyTorch's bicubic */
-      TconvInterp interp;
-      l->kind = TCONV_LAYER_ADD_UPSCALED_INPUT;
-      if (!get_interp (ctx, o, TCONV_INTERP_BICUBIC, &interp, error))
-        return FALSE;
-      l->resize.interp = interp;
-    }
-  else
-    LAYER_FAIL (ctx, "unknown op; known ops are conv2d, conv_transpose2d, relu, leaky_relu, "
-                     "prelu, resize, pixel_shuffle, pixel_unshuffle, add_upscaled_input");
-  return TRUE;
+  if (graph && !parse_links (r, o, l, names, error))
+    return FALSE;
+  return info->parse (r, o, l, error);
 }
 
 #define MODEL_FAIL(...) TCONV_FAIL (error, TCONV_ERROR_MODEL, NULL, __VA_ARGS__)
@@ -310,6 +141,19 @@ parse_value_range (JsonObject *graph, TconvModel *model, const char *what, GErro
 
 #define FACT_FAIL(...) TCONV_FAIL (error, TCONV_ERROR_MODEL, FALSE, __VA_ARGS__)
 
+/* Braces in the graph's text: at least one per layer, counted before the JSON is parsed
+ * so that a file of a million layers is refused at once. */
+static gboolean
+few_enough_layers (const char *text, const char *what, GError **error)
+{
+  gsize braces = 0;
+  for (const char *c = text; *c; c++)
+    braces += *c == '{';
+  if (braces > TCONV_MAX_LAYERS + 1)
+    FACT_FAIL ("%s: the graph has more than %d layers", what, TCONV_MAX_LAYERS);
+  return TRUE;
+}
+
 /* The graph object of the file's "tconv" metadata, parsed into `parser`. */
 static JsonObject *
 graph_object (const TconvSafetensors *st, JsonParser *parser, const char *what, GError **error)
@@ -319,6 +163,8 @@ graph_object (const TconvSafetensors *st, JsonParser *parser, const char *what, 
 
   if (text == NULL)
     MODEL_FAIL ("%s: not a tconv model: __metadata__ has no \"tconv\" graph", what);
+  if (!few_enough_layers (text, what, error))
+    return NULL;
   if (tconv_json_depth (text, strlen (text)) > TCONV_SAFETENSORS_MAX_DEPTH)
     MODEL_FAIL ("%s: the graph JSON is unbalanced or nested too deeply", what);
   if (!json_parser_load_from_data (parser, text, -1, &json_error))
@@ -375,31 +221,48 @@ parse_facts (JsonObject *graph, TconvModel *model, const char *what, GError **er
   return TRUE;
 }
 
+/* "version": 1 (a chain; absent means 1) or 2 (layers with names and inputs). */
+static gboolean
+parse_version (JsonObject *graph, gboolean *is_graph, const char *what, GError **error)
+{
+  JsonNode *n = json_object_get_member (graph, "version");
+  gint64    v = n && json_node_get_value_type (n) == G_TYPE_INT64 ? json_node_get_int (n) : 0;
+
+  if (n && v != 1 && v != 2)
+    FACT_FAIL ("%s: \"version\" must be 1 or 2", what);
+  *is_graph = v == 2;
+  return TRUE;
+}
+
 /* The "layers" array, each layer's tensors taken from the file; every tensor must be used. */
 static gboolean
 parse_layers (JsonObject *graph, TconvSafetensors *st, TconvModel *model, const char *what,
               GError **error)
 {
   g_autoptr (GPtrArray) used = g_ptr_array_new ();
+  g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  gboolean               is_graph;
 
+  if (!parse_version (graph, &is_graph, what, error))
+    return FALSE;
   if (!json_object_has_member (graph, "layers")
       || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (graph, "layers")))
     FACT_FAIL ("%s: the graph has no \"layers\" array", what);
   JsonArray *layers = json_object_get_array_member (graph, "layers");
-  model->n_layers = json_array_get_length (layers);
-  if (model->n_layers < 1 || model->n_layers > 256)
-    FACT_FAIL ("%s: %d layers; a model has 1 to 256", what, model->n_layers);
+  const guint n = json_array_get_length (layers);
+  const guint max = is_graph ? TCONV_MAX_LAYERS : 256;
+  if (n < 1 || n > max)
+    FACT_FAIL ("%s: %u layers; a model has 1 to %u", what, n, max);
+  model->n_layers = n;
   model->layers = g_new0 (TconvLayer, model->n_layers);
 
-  Ctx ctx = { what, st, used, 0, NULL };
-  int channels = model->channels;
+  TconvLayerReader r = { what, st, used, 0, NULL };
   for (int i = 0; i < model->n_layers; i++)
     {
-      ctx.index = i;
-      if (!parse_layer (&ctx, json_array_get_element (layers, i), &model->layers[i], channels,
-                        error))
+      r.index = i;
+      if (!parse_layer (&r, json_array_get_element (layers, i), &model->layers[i], is_graph,
+                        names, error))
         return FALSE;
-      channels = model->layers[i].out_channels;
     }
   if (used->len != g_hash_table_size (st->tensors))
     FACT_FAIL ("%s: the file holds %u tensors but the layers use %u", what,

@@ -1,5 +1,6 @@
 #include <glib/gi18n-lib.h>
 #include "choices.h"
+#include "layer-kinds.h"
 #include "model.h"
 #include "tconv-error.h"
 
@@ -21,6 +22,8 @@ tconv_model_free (TconvModel *model)
     if (g_atomic_int_compare_and_exchange (&model->extra_refs, refs, refs - 1))
       return;
   g_free (model->name);
+  for (int i = 0; model->layers && i < model->n_layers; i++)
+    g_free (model->layers[i].name);
   g_free (model->layers);
   g_free (model->facts_json);
   g_free (model->storage);
@@ -69,10 +72,18 @@ tconv_mode_name (TconvMode mode)
 const char *
 tconv_layer_kind_name (TconvLayerKind kind)
 {
-  static const char *names[] = { "conv2d", "conv_transpose2d", "relu", "leaky_relu", "prelu",
-                                 "resize", "pixel_shuffle", "pixel_unshuffle",
-                                 "add_upscaled_input" };
-  return names[kind];
+  return tconv_layer_kind_info (kind)->name;
+}
+
+const char *
+tconv_layer_label (const TconvModel *model, int index, char *buf)
+{
+  if (index == TCONV_INPUT_MODEL)
+    return "input";
+  if (model->layers[index].name)
+    return model->layers[index].name;
+  g_snprintf (buf, 32, "layer %d", index);
+  return buf;
 }
 
 const char *
@@ -81,109 +92,71 @@ tconv_interp_name (TconvInterp interp)
   return tconv_choice_nick (&tconv_interp_list, interp);
 }
 
-/* Output length of one layer along an axis. */
-static gboolean
-layer_output_len (const TconvLayer *l, int axis, int in, int *out, GError **error)
+int
+tconv_model_main_path (const TconvModel *model, int *path)
 {
-  switch (l->kind)
+  int n = 0;
+
+  for (int i = model->n_layers - 1; i >= 0; i = tconv_layer_input (model, i, 0))
+    path[n++] = i;
+  for (int a = 0, b = n - 1; a < b; a++, b--)
     {
-    case TCONV_LAYER_CONV2D:
-      return tconv_conv2d_output_len (in, axis ? l->weight.w : l->weight.h, l->conv.stride[axis],
-                                      l->conv.padding[axis], l->conv.dilation[axis], out, error);
-    case TCONV_LAYER_CONV_TRANSPOSE2D:
-      return tconv_conv_transpose2d_output_len (
-        in, axis ? l->weight.w : l->weight.h, l->transposed.stride[axis],
-        l->transposed.padding[axis], l->transposed.output_padding[axis],
-        l->transposed.dilation[axis], out, error);
-    case TCONV_LAYER_RESIZE:
-      return tconv_resize_output_len (in, l->resize.factor, out, error);
-    case TCONV_LAYER_PIXEL_SHUFFLE:
-      *out = in * l->factor;
-      return TRUE;
-    case TCONV_LAYER_PIXEL_UNSHUFFLE:
-      if (in % l->factor != 0)
-        {
-          g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                       _("pixel_unshuffle: size %d is not divisible by the factor %d"), in,
-                       l->factor);
-          return FALSE;
-        }
-      *out = in / l->factor;
-      return TRUE;
-    default:
-      *out = in;
-      return TRUE;
+      int t = path[a];
+      path[a] = path[b], path[b] = t;
     }
+  return n;
+}
+
+char *
+tconv_layer_describe (const TconvModel *model, int index)
+{
+  const TconvLayer *l = &model->layers[index];
+  return l->name ? g_strdup_printf ("layer %d \"%s\" (%s)", index, l->name,
+                                    tconv_layer_kind_name (l->kind))
+                 : g_strdup_printf ("layer %d (%s)", index, tconv_layer_kind_name (l->kind));
+}
+
+static gboolean
+fail (GError **error, const TconvModel *model, int index, const char *msg)
+{
+  g_autofree char *which = tconv_layer_describe (model, index);
+  g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, "%s: %s", which, msg);
+  return FALSE;
+}
+
+gboolean
+tconv_model_shapes (const TconvModel *model, int h, int w, TconvTensor *shapes, GError **error)
+{
+  const TconvTensor input = { 1, model->channels, h, w, NULL };
+
+  for (int i = 0; i < model->n_layers; i++)
+    {
+      const TconvLayer  *l = &model->layers[i];
+      const TconvTensor *in[TCONV_MAX_INPUTS];
+      g_autoptr (GError) err = NULL;
+      for (int k = 0; k < tconv_layer_n_inputs (model, i); k++)
+        {
+          const int at = tconv_layer_input (model, i, k);
+          in[k] = at == TCONV_INPUT_MODEL ? &input : &shapes[at];
+        }
+      if (!tconv_layer_kind_info (l->kind)->shape (l, in, &shapes[i], &err))
+        return fail (error, model, i, err->message);
+      /* bounded, so that no later size computation can overflow */
+      if (shapes[i].h > (1 << 24) || shapes[i].w > (1 << 24))
+        return fail (error, model, i, "its output would be too large");
+    }
+  return TRUE;
 }
 
 gboolean
 tconv_model_output_len (const TconvModel *model, int axis, int in, int *out, GError **error)
 {
-  int len = in;
+  g_autofree TconvTensor *shapes = g_new (TconvTensor, model->n_layers);
 
-  for (int i = 0; i < model->n_layers; i++)
-    if (!layer_output_len (&model->layers[i], axis, len, &len, error))
-      return FALSE;
-  *out = len;
+  if (!tconv_model_shapes (model, in, in, shapes, error))
+    return FALSE;
+  *out = axis ? shapes[model->n_layers - 1].w : shapes[model->n_layers - 1].h;
   return TRUE;
-}
-
-static gboolean
-fail (GError **error, int index, const TconvLayer *l, const char *msg)
-{
-  g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, "layer %d (%s): %s", index,
-               tconv_layer_kind_name (l->kind), msg);
-  return FALSE;
-}
-
-/* One layer against the channels it receives; NULL when it is sound, else what is wrong. */
-static char *
-layer_problem (const TconvLayer *l, int channels)
-{
-  /* Large enough for any kernel the loader admits, small enough to never overflow. */
-  TconvTensor probe = { 1, channels, 1024, 1024, NULL }, shape;
-  g_autoptr (GError) err = NULL;
-
-  if (l->in_channels != channels)
-    return g_strdup_printf ("takes %d channels but receives %d", l->in_channels, channels);
-  switch (l->kind)
-    {
-    case TCONV_LAYER_CONV2D:
-      if (!tconv_conv2d_shape (&probe, &l->weight, l->bias ? l->out_channels : -1, &l->conv,
-                               &shape, &err))
-        return g_strdup (err->message);
-      return l->weight.n != l->out_channels
-               ? g_strdup ("weight's first dimension is not out_channels") : NULL;
-    case TCONV_LAYER_CONV_TRANSPOSE2D:
-      if (!tconv_conv_transpose2d_shape (&probe, &l->weight, l->bias ? l->out_channels : -1,
-                                         &l->transposed, &shape, &err))
-        return g_strdup (err->message);
-      return shape.c != l->out_channels
-               ? g_strdup ("weight's second dimension * groups is not out_channels") : NULL;
-    case TCONV_LAYER_PRELU:
-      if (l->weight.w != 1 && l->weight.w != channels)
-        return g_strdup ("needs 1 slope or one per channel");
-      /* fall through */
-    case TCONV_LAYER_RELU:
-    case TCONV_LAYER_LEAKY_RELU:
-    case TCONV_LAYER_ADD_UPSCALED_INPUT:
-      return l->out_channels != channels ? g_strdup ("changes the channel count") : NULL;
-    case TCONV_LAYER_RESIZE:
-      if (l->resize.factor < 1 || l->resize.factor > 16)
-        return g_strdup ("scale must be an integer from 1 to 16");
-      return l->out_channels != channels ? g_strdup ("changes the channel count") : NULL;
-    case TCONV_LAYER_PIXEL_SHUFFLE:
-    case TCONV_LAYER_PIXEL_UNSHUFFLE:
-    default:
-      if (l->factor < 1 || l->factor > 16)
-        return g_strdup ("factor must be from 1 to 16");
-      if (l->kind == TCONV_LAYER_PIXEL_SHUFFLE
-            ? channels % (l->factor * l->factor)
-                || l->out_channels * l->factor * l->factor != channels
-            : l->out_channels != channels * l->factor * l->factor)
-        return g_strdup ("channels do not match the factor");
-      return NULL;
-    }
 }
 
 /* A learned model's output must be exactly scale * input: checked on two sizes. */
@@ -211,15 +184,75 @@ check_integer_scale (TconvModel *model, GError **error)
   return TRUE;
 }
 
+/* Layers built without inputs take the layer before (the model's input for the first);
+ * the residual also takes the model's input. */
+static void
+link_chain (TconvModel *model)
+{
+  for (int i = 0; i < model->n_layers; i++)
+    {
+      TconvLayer *l = &model->layers[i];
+      if (l->n_inputs > 0)
+        continue;
+      l->n_inputs = l->kind == TCONV_LAYER_ADD_UPSCALED_INPUT ? 2 : 1;
+      l->inputs[0] = i - 1; /* TCONV_INPUT_MODEL for the first */
+      l->inputs[1] = TCONV_INPUT_MODEL;
+    }
+}
+
+/* Inputs refer to earlier layers only (so the graph has no cycle), within each kind's
+ * count; every layer's output is used, by at most TCONV_MAX_CONSUMERS layers. */
+static gboolean
+check_links (TconvModel *model, GError **error)
+{
+  g_autofree int *consumers = g_new0 (int, model->n_layers);
+  char            msg[300];
+
+  model->is_graph = FALSE;
+  for (int i = 0; i < model->n_layers; i++)
+    {
+      const TconvLayer         *l = &model->layers[i];
+      const TconvLayerKindInfo *k = tconv_layer_kind_info (l->kind);
+      if (l->n_inputs < k->min_inputs || l->n_inputs > k->max_inputs)
+        {
+          g_snprintf (msg, sizeof msg, "takes %d to %d inputs, not %d", k->min_inputs,
+                      k->max_inputs, l->n_inputs);
+          return fail (error, model, i, msg);
+        }
+      for (int j = 0; j < l->n_inputs; j++)
+        {
+          const int in = l->inputs[j];
+          if (in < TCONV_INPUT_MODEL || in >= i)
+            return fail (error, model, i, "an input is not an earlier layer");
+          if (in >= 0 && ++consumers[in] > TCONV_MAX_CONSUMERS)
+            {
+              g_autofree char *which = tconv_layer_describe (model, in);
+              g_snprintf (msg, sizeof msg, "the output of %s is read by more than %d layers",
+                          which, TCONV_MAX_CONSUMERS);
+              return fail (error, model, i, msg);
+            }
+        }
+      /* a chain: the layer before, and the residual's model input */
+      if (l->inputs[0] != i - 1
+          || (l->n_inputs == 2
+              && !(l->kind == TCONV_LAYER_ADD_UPSCALED_INPUT && l->inputs[1] == TCONV_INPUT_MODEL))
+          || l->n_inputs > 2)
+        model->is_graph = TRUE;
+    }
+  for (int i = 0; i < model->n_layers - 1; i++)
+    if (consumers[i] == 0)
+      return fail (error, model, i, "its output is never used");
+  return TRUE;
+}
+
 gboolean
 tconv_model_validate (TconvModel *model, GError **error)
 {
-  int channels = model->channels;
-
-  if (model->n_layers < 1 || model->n_layers > 256)
+  if (model->n_layers < 1 || model->n_layers > TCONV_MAX_LAYERS)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
-                   _("model has %d layers; it must have 1 to 256"), model->n_layers);
+                   _("model has %d layers; it must have 1 to %d"), model->n_layers,
+                   TCONV_MAX_LAYERS);
       return FALSE;
     }
   if (model->color == TCONV_COLOR_ALL ? model->channels < 1 || model->channels > 4
@@ -230,18 +263,26 @@ tconv_model_validate (TconvModel *model, GError **error)
                    model->color == TCONV_COLOR_Y ? "y" : "rgb", model->channels);
       return FALSE;
     }
+  link_chain (model);
+  if (!check_links (model, error))
+    return FALSE;
+
+  /* channels and sizes, on a probe large enough for any kernel the loader admits */
+  g_autofree TconvTensor *shapes = g_new (TconvTensor, model->n_layers);
+  if (!tconv_model_shapes (model, 1024, 1024, shapes, error))
+    return FALSE;
   for (int i = 0; i < model->n_layers; i++)
     {
-      g_autofree char *problem = layer_problem (&model->layers[i], channels);
-      if (problem)
-        return fail (error, i, &model->layers[i], problem);
-      channels = model->layers[i].out_channels;
+      const int first = tconv_layer_input (model, i, 0);
+      model->layers[i].in_channels = first == TCONV_INPUT_MODEL ? model->channels
+                                                                : shapes[first].c;
+      model->layers[i].out_channels = shapes[i].c;
     }
-  if (channels != model->channels)
+  if (shapes[model->n_layers - 1].c != model->channels)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
-                   _("model outputs %d channels; it must output %d like its input"), channels,
-                   model->channels);
+                   _("model outputs %d channels; it must output %d like its input"),
+                   shapes[model->n_layers - 1].c, model->channels);
       return FALSE;
     }
 

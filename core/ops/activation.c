@@ -1,4 +1,5 @@
 #include <glib/gi18n-lib.h>
+#include <math.h>
 #include "activation.h"
 #include "tconv-error.h"
 
@@ -42,4 +43,40 @@ tconv_prelu (TconvTensor *t, const float *slopes, int n_slopes, GError **error)
           x[i] = x[i] >= 0.0f ? x[i] : a * x[i];
       }
   return TRUE;
+}
+
+void
+tconv_sigmoid (TconvTensor *t)
+{
+  gsize n = tconv_tensor_numel (t);
+
+  for (gsize i = 0; i < n; i++)
+    t->data[i] = 1.0f / (1.0f + expf (-t->data[i]));
+}
+
+void
+tconv_tanh (TconvTensor *t)
+{
+  gsize n = tconv_tensor_numel (t);
+
+  for (gsize i = 0; i < n; i++)
+    t->data[i] = tanhf (t->data[i]);
+}
+
+void
+tconv_clamp (TconvTensor *t, float lo, float hi)
+{
+  gsize n = tconv_tensor_numel (t);
+
+  for (gsize i = 0; i < n; i++)
+    t->data[i] = t->data[i] < lo ? lo : t->data[i] > hi ? hi : t->data[i];
+}
+
+void
+tconv_affine (TconvTensor *t, float scale, float offset)
+{
+  gsize n = tconv_tensor_numel (t);
+
+  for (gsize i = 0; i < n; i++)
+    t->data[i] = scale * t->data[i] + offset;
 }

@@ -369,6 +369,9 @@ run_tiled (const TconvModel *model, const TconvImageInfo *info, TconvReadFunc re
   job.tile = options->tile_size ? options->tile_size
                                 : balanced_tile (auto_tile (plan), job.halo, align,
                                                  info->width, info->height, n_threads);
+  if (plan->whole_image)
+    /* no halo is exact: one tile, the whole image, whatever tile size was asked for */
+    job.tile = MAX (info->width, info->height), job.halo = 0;
   job.tile = MAX (align, (job.tile + align - 1) / align * align);
   job.tiles_x = (info->width + job.tile - 1) / job.tile;
   job.tiles_y = (info->height + job.tile - 1) / job.tile;

@@ -1,8 +1,10 @@
 /* tconv — what runs: a model planned once per run.
  *
  * The plan decides once which layers fuse (a PReLU into the conv2d before it; a nearest
- * resize and the conv2d after it into one transposed convolution), which leading steps
- * run row-streamed, and packs the weights of every layer the fast kernels cover.  It
+ * resize and the conv2d after it into one transposed convolution; in a graph only where
+ * nothing else reads the first's output), which leading steps run row-streamed (a chain,
+ * or a graph's leading chain), and packs the weights of every layer the fast kernels
+ * cover.  It
  * knows the halo and alignment tiles need and the memory a tile costs.  It never changes
  * once made: every tile and every thread of a run executes the same plan (execute.h). */
 #pragma once
@@ -59,6 +61,10 @@ typedef struct
    * output its caller keeps (TconvRegion) */
   gboolean          pixelwise_tail;
   int               halo, align;  /* as tconv_model_tiling */
+  /* the output depends on every input pixel (a global pool): the engine runs the whole
+   * image at once, layer by layer, so the result never depends on a tile size */
+  gboolean          whole_image;
+  int              *consumers;    /* per layer: how many layers read its output */
   double            bytes_per_input_pixel; /* a tile's working memory, run layer by layer */
 } TconvPlan;
 

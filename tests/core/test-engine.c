@@ -406,6 +406,109 @@ test_overlap_and_nan (void)
     }
 }
 
+/* ---- hostile graphs (format version 2) --------------------------------------------- */
+
+/* A weightless version-2 file whose "layers" are `layers` (JSON, quotes unescaped). */
+static GByteArray *
+graph_file (const char *layers)
+{
+  g_autoptr (GString) graph = g_string_new ("{\"version\":2,\"color\":\"y\",\"layers\":");
+  g_string_append (graph, layers);
+  g_string_append_c (graph, '}');
+  g_autoptr (GString) header = g_string_new ("{\"__metadata__\":{\"tconv\":\"");
+  for (const char *c = graph->str; *c; c++)
+    {
+      if (*c == '"')
+        g_string_append_c (header, '\\');
+      g_string_append_c (header, *c);
+    }
+  g_string_append (header, "\"}}");
+  while (header->len % 8)
+    g_string_append_c (header, ' ');
+  guint64     hlen = GUINT64_TO_LE ((guint64) header->len);
+  GByteArray *f = g_byte_array_new ();
+  g_byte_array_append (f, (const guint8 *) &hlen, 8);
+  g_byte_array_append (f, (const guint8 *) header->str, header->len);
+  return f;
+}
+
+/* Refused with `needle` in the message, in less than a second however large. */
+static void
+expect_graph_error (const char *layers, const char *needle)
+{
+  g_autoptr (GByteArray) f = graph_file (layers);
+  gint64 t0 = g_get_monotonic_time ();
+  expect_load_error (f->data, f->len, needle);
+  double ms = (g_get_monotonic_time () - t0) / 1e3;
+  g_test_message ("refused in %.1f ms: %s", ms, needle);
+  g_assert_cmpfloat (ms, <, 1000.0);
+}
+
+/* `n` copies of `layer`, the first preceded by `first` (or nothing), as a JSON array. */
+static char *
+repeated (const char *first, const char *layer, int n)
+{
+  GString *s = g_string_new ("[");
+  if (first)
+    g_string_append_printf (s, "%s,", first);
+  for (int i = 0; i < n; i++)
+    g_string_append_printf (s, "%s%s", i ? "," : "", layer);
+  g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
+}
+
+static void
+test_hostile_graphs (void)
+{
+  /* a sound graph loads: two branches of the input added */
+  g_autoptr (GByteArray) ok = graph_file (
+    "[{\"op\":\"relu\",\"name\":\"a\",\"inputs\":[\"input\"]},"
+    "{\"op\":\"sigmoid\",\"name\":\"b\",\"inputs\":[\"input\"]},"
+    "{\"op\":\"add\",\"name\":\"sum\",\"inputs\":[\"a\",\"b\"],\"scale_a\":0.5}]");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TconvModel) m = tconv_model_load_bytes (ok->data, ok->len, "ok", &error);
+  g_assert_no_error (error);
+  g_assert_true (m->is_graph);
+  g_assert_cmpint (m->layers[2].inputs[1], ==, 1);
+
+  /* a cycle cannot be written: an input must be an earlier layer */
+  expect_graph_error ("[{\"op\":\"relu\",\"name\":\"a\",\"inputs\":[\"b\"]},"
+                      "{\"op\":\"relu\",\"name\":\"b\",\"inputs\":[\"a\"]}]",
+                      "layer 0 (relu): input \"b\" is not an earlier layer's name");
+  expect_graph_error ("[{\"op\":\"relu\",\"name\":\"a\",\"inputs\":[\"a\"]}]",
+                      "input \"a\" is not an earlier layer's name");
+  /* a million layers, and 5000 sound ones: counted before the JSON is parsed */
+  g_autofree char *million = repeated (NULL, "{}", 1000000);
+  expect_graph_error (million, "more than 4096 layers");
+  g_autofree char *many = repeated (NULL, "{\"op\":\"relu\"}", 5000);
+  expect_graph_error (many, "more than 4096 layers");
+  /* a huge fan-out: one output read by 100 layers */
+  g_autofree char *fan = repeated ("{\"op\":\"relu\",\"name\":\"a\",\"inputs\":[\"input\"]}",
+                                   "{\"op\":\"relu\",\"inputs\":[\"a\"]}", 100);
+  expect_graph_error (fan, "the output of layer 0 \"a\" (relu) is read by more than 64 layers");
+  /* a concat of mismatched sizes, named */
+  expect_graph_error ("[{\"op\":\"resize\",\"name\":\"up\",\"scale\":2,\"mode\":\"nearest\","
+                      "\"inputs\":[\"input\"]},"
+                      "{\"op\":\"concat\",\"name\":\"join\",\"inputs\":[\"input\",\"up\"]}]",
+                      "layer 1 \"join\" (concat): concat: input 1 is 2048x2048, input 0 is "
+                      "1024x1024");
+  expect_graph_error ("[{\"op\":\"relu\",\"name\":\"a\",\"inputs\":[\"input\"]},"
+                      "{\"op\":\"relu\",\"name\":\"b\",\"inputs\":[\"input\"]}]",
+                      "layer 0 \"a\" (relu): its output is never used");
+  expect_graph_error ("[{\"op\":\"add\",\"name\":\"a\",\"inputs\":[\"input\",\"input\",\"input\"]}]",
+                      "takes 2 to 2 inputs, not 3");
+  expect_graph_error ("[{\"op\":\"relu\",\"name\":\"a\"},{\"op\":\"relu\",\"name\":\"a\"}]",
+                      "the name \"a\" is taken");
+  expect_graph_error ("[{\"op\":\"slice\",\"start\":2,\"end\":3,\"inputs\":[\"input\"]}]",
+                      "channels 2 to 3 of 1");
+  expect_graph_error ("[{\"op\":\"pad\",\"border\":[2000,0,0,0],\"inputs\":[\"input\"]}]",
+                      "\"border\" is 2000");
+  /* version 1 knows its nine kinds only */
+  g_autoptr (GByteArray) v1 = edited_fixture ("tiny-x2", "\\\"op\\\":\\\"conv2d\\\"",
+                                              "\\\"op\\\":\\\"add\\\"");
+  expect_load_error (v1->data, v1->len, "need \"version\": 2");
+}
+
 /* Random byte flips never crash the loader (each either loads or reports an error). */
 static void
 test_bit_flips (void)
@@ -557,6 +660,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/ycbcr", test_ycbcr);
   g_test_add_func ("/engine/progress-and-cancel", test_progress_and_cancel);
   g_test_add_func ("/model/hostile-files", test_hostile_files);
+  g_test_add_func ("/model/hostile-graphs", test_hostile_graphs);
   g_test_add_func ("/model/value-range", test_value_range);
   g_test_add_func ("/model/overlap-and-nan", test_overlap_and_nan);
   g_test_add_func ("/model/bit-flips", test_bit_flips);
