@@ -464,7 +464,7 @@ new_weight (Ctx *ctx, TconvNcnnLayer *l, const char *role, int n_dims, const int
 
 /* `bytes` more of the .bin, or an error saying how short it is. */
 static const guint8 *
-take (Ctx *ctx, const char *role, gsize bytes, GError **error)
+take (Ctx *ctx, const char *role, guint64 bytes, GError **error)
 {
   const guint8 *p = ctx->bin + ctx->bin_pos;
 
@@ -472,7 +472,7 @@ take (Ctx *ctx, const char *role, gsize bytes, GError **error)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
                    "%s: line %d: layer \"%s\" (%s): the .bin has %" G_GSIZE_FORMAT " bytes left "
-                   "for its %s, which needs %" G_GSIZE_FORMAT
+                   "for its %s, which needs %" G_GUINT64_FORMAT
                    " (a truncated file, or another model's .bin)",
                    ctx->what, ctx->layer->line, ctx->layer->name, ctx->layer->type,
                    ctx->bin_len - ctx->bin_pos, role, bytes);
@@ -493,10 +493,10 @@ f32_at (const guint8 *p, gsize i)
   return v;
 }
 
-static gsize
-align4 (gsize n)
+static guint64
+align4 (guint64 n)
 {
-  return (n + 3) & ~(gsize) 3;
+  return (n + 3) & ~(guint64) 3;
 }
 
 /* int8 weights need ncnn's quantized kernels and scales; tconv computes in float. */
@@ -530,8 +530,9 @@ read_values (Ctx *ctx, TconvNcnnWeight *w, gboolean tagged, GError **error)
                : tag == TAG_F16 ? TCONV_NCNN_F16 : TCONV_NCNN_TABLE;
   if (w->storage == TCONV_NCNN_TABLE && !(table = take (ctx, w->role, 256 * 4, error)))
     return FALSE;
-  p = take (ctx, w->role, w->storage == TCONV_NCNN_F16 ? align4 (2 * n)
-                          : w->storage == TCONV_NCNN_TABLE ? align4 (n) : 4 * n, error);
+  /* n < 2^31, so these byte counts cannot overflow 64 bits */
+  p = take (ctx, w->role, w->storage == TCONV_NCNN_F16 ? align4 (2 * (guint64) n)
+                          : w->storage == TCONV_NCNN_TABLE ? align4 (n) : 4 * (guint64) n, error);
   if (p == NULL)
     return FALSE;
   /* the bytes are there: the allocation is at most 4x the .bin's size */
