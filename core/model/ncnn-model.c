@@ -2,8 +2,8 @@
  * kind, as docs/ncnn-models.md part 5 tabulates.  So far the operators of the SRVGG
  * family (Real-ESRGAN's realesr-animevideov3 x4, realesr-general-x4v3, ...): Input,
  * Split, Convolution (with its fused activation), PReLU, ReLU, PixelShuffle, and the
- * nearest Interp of the input added by a BinaryOp (SRVGG's residual).  Anything else is
- * refused with the layer's name and type. */
+ * nearest Interp of the input added by a BinaryOp (SRVGG's residual); and
+ * Deconvolution.  Anything else is refused with the layer's name and type. */
 #include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
@@ -21,7 +21,7 @@ typedef struct
   GArray             *layers; /* TconvLayer */
   int                *source; /* (n_blobs) tconv layer index, TCONV_INPUT_MODEL or NO_LAYER */
   int                *upscale; /* (n_blobs) nearest factor of the model input, or 0 */
-  gsize               n_weights;
+  GPtrArray          *scratch; /* weights rearranged here, until copied to storage */
 } Map;
 
 #define MAP_FAIL(...)                                                                        \
@@ -84,6 +84,46 @@ map_conv (Map *m, const TconvNcnnLayer *nl, GError **error)
   return TRUE;
 }
 
+/* Deconvolution: ncnn keeps its weight (out, in, kh, kw) where PyTorch's ConvTranspose2d
+ * has (in, out, kh, kw); the kernel is not flipped (ncnn scatters, as PyTorch does). */
+static gboolean
+map_deconv (Map *m, const TconvNcnnLayer *nl, GError **error)
+{
+  const TconvNcnnWeight *w = tconv_ncnn_weight (nl, "weight"), *b = tconv_ncnn_weight (nl, "bias");
+  int k = param (nl, 1, 0), stride = param (nl, 3, 1), pad = param (nl, 4, 0);
+  int op = param (nl, 18, 0), act = param (nl, 9, 0);
+  int cout = w->shape[0], cin = w->shape[1], kk = w->shape[2] * w->shape[3];
+
+  if (param (nl, 11, k) != k || param (nl, 13, stride) != stride || param (nl, 2, 1) != 1
+      || param (nl, 12, 1) != 1 || param (nl, 14, pad) != pad || param (nl, 15, pad) != pad
+      || param (nl, 16, pad) != pad || pad < 0 || param (nl, 19, op) != op || op >= stride
+      || param (nl, 20, 0) || param (nl, 21, 0))
+    MAP_FAIL ("only square kernels, strides, pads and output pads, without a set output "
+              "size, are mapped");
+  if (act != 0 && act != 1 && act != 2)
+    MAP_FAIL ("activation %d is not mapped (none, ReLU and leaky ReLU are)", act);
+  float *t = g_new (float, w->numel);
+  for (int o = 0; o < cout; o++)
+    for (int i = 0; i < cin; i++)
+      memcpy (t + ((gsize) i * cout + o) * kk, w->data + ((gsize) o * cin + i) * kk,
+              kk * sizeof (float));
+  g_ptr_array_add (m->scratch, t);
+  TconvLayer *l = add_layer (m, TCONV_LAYER_CONV_TRANSPOSE2D, nl->inputs[0], nl->outputs[0]);
+  l->transposed = tconv_conv_transpose2d_params_default ();
+  l->transposed.stride[0] = l->transposed.stride[1] = stride;
+  l->transposed.padding[0] = l->transposed.padding[1] = pad;
+  l->transposed.output_padding[0] = l->transposed.output_padding[1] = op;
+  l->weight = (TconvTensor) { cin, cout, w->shape[2], w->shape[3], t };
+  l->bias = b ? b->data : NULL;
+  l->out_channels = cout;
+  if (act == 0)
+    return TRUE;
+  l = add_layer (m, act == 1 ? TCONV_LAYER_RELU : TCONV_LAYER_LEAKY_RELU, nl->outputs[0],
+                 nl->outputs[0]);
+  l->negative_slope = act == 2 ? nl->params[10].fv[0] : 0.f;
+  return TRUE;
+}
+
 /* Interp nearest by an integer factor of the model's input: folded into the add that
  * reads it (SRVGG's `out += F.interpolate (x, scale_factor=4)`). */
 static gboolean
@@ -136,6 +176,8 @@ map_layer (Map *m, const TconvNcnnLayer *nl, GError **error)
       m->source[nl->outputs[i]] = m->source[nl->inputs[0]];
   else if (g_str_equal (nl->type, "Convolution"))
     return map_conv (m, nl, error);
+  else if (g_str_equal (nl->type, "Deconvolution"))
+    return map_deconv (m, nl, error);
   else if (g_str_equal (nl->type, "PReLU"))
     {
       const TconvNcnnWeight *w = tconv_ncnn_weight (nl, "slope");
@@ -197,7 +239,8 @@ take_storage (TconvModel *model)
 TconvModel *
 tconv_ncnn_model (const TconvNcnnNet *net, const char *what, GError **error)
 {
-  Map m = { .what = what, .net = net, .layers = g_array_new (FALSE, TRUE, sizeof (TconvLayer)) };
+  Map m = { .what = what, .net = net, .layers = g_array_new (FALSE, TRUE, sizeof (TconvLayer)),
+            .scratch = g_ptr_array_new_with_free_func (g_free) };
   g_autoptr (TconvModel) model = g_new0 (TconvModel, 1);
   gboolean ok = TRUE;
   int      outputs = 0, last = -1;
@@ -222,12 +265,16 @@ tconv_ncnn_model (const TconvNcnnNet *net, const char *what, GError **error)
   g_free (m.source);
   g_free (m.upscale);
   if (!ok)
-    return NULL;
+    {
+      g_ptr_array_unref (m.scratch);
+      return NULL;
+    }
   model->name = g_strdup (what);
+  take_storage (model);
+  g_ptr_array_unref (m.scratch);
   model->mode = TCONV_MODE_TRANSPOSED; /* SRVGG's conv + pixel shuffle head is one */
   model->color = TCONV_COLOR_RGB;
   model->channels = 3;
-  take_storage (model);
   if (!tconv_model_validate (model, error))
     {
       g_prefix_error (error, "%s: ", what);

@@ -1,6 +1,7 @@
 /* ncnn files as tconv models, against PyTorch (tests/core/gen_ncnn_fixtures.py reads the
  * same files independently and runs SRVGG in PyTorch).
- *   test-ncnn-model                      the tiny SRVGG x2 in tests/data/ncnn, whole and tiled
+ *   test-ncnn-model                      the tiny SRVGG x2 and Deconvolution nets in
+ *                                        tests/data/ncnn, whole and tiled
  *   test-ncnn-model MODEL.param IO.bin   a real file against its io file; prints the
  *                                        largest difference in 8-bit levels */
 #include <math.h>
@@ -70,18 +71,32 @@ max_diff (const char *param, const Io *io, int tile)
 }
 
 static void
-test_tiny (void)
+check_tiny (const char *name)
 {
-  g_autofree char *param = g_build_filename (g_getenv ("TCONV_TEST_DATA"), "ncnn",
-                                             "srvgg-tiny.param", NULL);
-  g_autofree char *io_path = g_build_filename (g_getenv ("TCONV_TEST_DATA"), "ncnn",
-                                               "srvgg-tiny-io.bin", NULL);
+  g_autofree char *file = g_strconcat (name, ".param", NULL);
+  g_autofree char *io_file = g_strconcat (name, "-io.bin", NULL);
+  g_autofree char *param = g_build_filename (g_getenv ("TCONV_TEST_DATA"), "ncnn", file, NULL);
+  g_autofree char *io_path = g_build_filename (g_getenv ("TCONV_TEST_DATA"), "ncnn", io_file,
+                                               NULL);
   Io io = read_io (io_path);
 
   g_assert_cmpfloat (max_diff (param, &io, 0), <, 1e-5);
   g_assert_cmpfloat (max_diff (param, &io, 4), <, 1e-5); /* tiles of 4 with their halo */
   g_free (io.in);
   g_free (io.out);
+}
+
+static void
+test_tiny (void)
+{
+  check_tiny ("srvgg-tiny");
+}
+
+/* ncnn's Deconvolution weight (out, in, kh, kw) becomes PyTorch's (in, out, kh, kw) */
+static void
+test_deconv (void)
+{
+  check_tiny ("deconv-tiny");
 }
 
 /* A layer tconv cannot map yet is named in the refusal. */
@@ -110,6 +125,7 @@ main (int argc, char **argv)
     }
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ncnn-model/tiny-srvgg", test_tiny);
+  g_test_add_func ("/ncnn-model/deconvolution", test_deconv);
   g_test_add_func ("/ncnn-model/refused", test_refused);
   return g_test_run ();
 }
