@@ -417,7 +417,7 @@ static void
 print_facts (const char *facts_json)
 {
   g_autoptr (JsonParser) p = json_parser_new ();
-  if (!json_parser_load_from_data (p, facts_json, -1, NULL)
+  if (facts_json == NULL || !json_parser_load_from_data (p, facts_json, -1, NULL)
       || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
     return;
   JsonObject *o = json_node_get_object (json_parser_get_root (p));

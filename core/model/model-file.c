@@ -5,6 +5,7 @@
 #include "choices.h"
 #include "layer-kinds.h"
 #include "model-file.h"
+#include "ncnn-model.h"
 #include "safetensors.h"
 #include "tconv-error.h"
 
@@ -335,12 +336,18 @@ tconv_model_files_read (void)
 TconvModel *
 tconv_model_load (const char *path, GError **error)
 {
-  g_autoptr (GMappedFile) file = tconv_safetensors_map (path, error);
   g_autofree char *base = g_path_get_basename (path);
+  g_autoptr (GMappedFile) file = NULL;
 
   g_atomic_int_inc (&files_read);
 
-  if (file == NULL)
+  /* an ncnn pair (Upscayl's, waifu2x's, ...): PATH.param and PATH.bin */
+  if (g_str_has_suffix (path, ".param"))
+    {
+      g_autoptr (TconvNcnnNet) net = tconv_ncnn_load (path, error);
+      return net ? tconv_ncnn_model (net, base, error) : NULL;
+    }
+  if ((file = tconv_safetensors_map (path, error)) == NULL)
     return NULL;
   return tconv_model_load_bytes ((const guint8 *) g_mapped_file_get_contents (file),
                                  g_mapped_file_get_length (file), base, error);

@@ -54,8 +54,8 @@ tconv_json_depth (const char *text, gsize len)
   return depth == 0 && !in_string ? max : G_MAXINT;
 }
 
-static float
-half_to_float (guint16 h)
+float
+tconv_half_to_float (guint16 h)
 {
   int   sign = h >> 15, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
   float v;
@@ -206,7 +206,7 @@ read_tensor (const char *what, Span *s, const guint8 *data, GError **error)
           guint16 h;
           memcpy (&h, p + 2 * i, 2);
           h = GUINT16_FROM_LE (h);
-          v = s->dtype == 1 ? half_to_float (h) : bf16_to_float (h);
+          v = s->dtype == 1 ? tconv_half_to_float (h) : bf16_to_float (h);
         }
       if (!isfinite (v))
         {

@@ -43,6 +43,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TconvSafetensors, tconv_safetensors_free)
 gboolean tconv_safetensors_save (const char *path, const char *const *names,
                                  const TconvTensor *const *tensors, int n, GError **error);
 
+/* An IEEE binary16 value (little-endian bits already swapped) as float. */
+float tconv_half_to_float (guint16 h);
+
 /* JSON nesting depth of text outside strings; G_MAXINT if the brackets don't balance. */
 int tconv_json_depth (const char *text, gsize len);
 
