@@ -148,12 +148,21 @@ tconv_model_shapes (const TconvModel *model, int h, int w, TconvTensor *shapes, 
   return TRUE;
 }
 
+/* The strip's other side: a size every validated model takes (the integer-scale probe
+ * below; fixed kernels, up to 64 wide and never checked at 48, take the validation's
+ * 1008).  Only a strip: an in x in square of a 256-channel layer (waifu2x upconv_7's) at
+ * a few thousand pixels passes TCONV_MAX_ELEMENTS, although tiles run it in little memory;
+ * the element bound still refuses a strip that no tile could hold. */
+#define PROBE_LEARNED 48
+#define PROBE_ANY     1008
+
 gboolean
 tconv_model_output_len (const TconvModel *model, int axis, int in, int *out, GError **error)
 {
   g_autofree TconvTensor *shapes = g_new (TconvTensor, model->n_layers);
+  const int across = model->mode == TCONV_MODE_KERNEL ? PROBE_ANY : PROBE_LEARNED;
 
-  if (!tconv_model_shapes (model, in, in, shapes, error))
+  if (!tconv_model_shapes (model, axis ? across : in, axis ? in : across, shapes, error))
     return FALSE;
   *out = axis ? shapes[model->n_layers - 1].w : shapes[model->n_layers - 1].h;
   return TRUE;
@@ -163,11 +172,12 @@ tconv_model_output_len (const TconvModel *model, int axis, int in, int *out, GEr
 static gboolean
 check_integer_scale (TconvModel *model, GError **error)
 {
-  int out_a, out_b;
-  if (!tconv_model_output_len (model, 0, 48, &out_a, error)
-      || !tconv_model_output_len (model, 0, 97 * 48, &out_b, error))
+  int out_a, out_b, out_c;
+  if (!tconv_model_output_len (model, 0, PROBE_LEARNED, &out_a, error)
+      || !tconv_model_output_len (model, 0, 97 * PROBE_LEARNED, &out_b, error)
+      || !tconv_model_output_len (model, 1, 97 * PROBE_LEARNED, &out_c, error))
     return FALSE;
-  if (out_a % 48 != 0 || out_b != out_a * 97)
+  if (out_a % 48 != 0 || out_b != out_a * 97 || out_c != out_b)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL,
                    _("model does not upscale by an integer factor: 48 pixels become %d"), out_a);
@@ -270,7 +280,7 @@ tconv_model_validate (TconvModel *model, GError **error)
   /* channels and sizes, on a probe large enough for any kernel the loader admits and
    * divisible by 2, 3, 4, 6, 8, 12 and 16 (strides and pixel_unshuffle factors) */
   g_autofree TconvTensor *shapes = g_new (TconvTensor, model->n_layers);
-  if (!tconv_model_shapes (model, 1008, 1008, shapes, error))
+  if (!tconv_model_shapes (model, PROBE_ANY, PROBE_ANY, shapes, error))
     return FALSE;
   for (int i = 0; i < model->n_layers; i++)
     {

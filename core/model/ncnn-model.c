@@ -3,7 +3,9 @@
  * family (Real-ESRGAN's realesr-animevideov3 x4, realesr-general-x4v3, ...): Input,
  * Split, Convolution (with its fused activation), PReLU, ReLU, PixelShuffle, and the
  * nearest Interp of the input added by a BinaryOp (SRVGG's residual); and
- * Deconvolution.  Anything else is refused with the layer's name and type. */
+ * Deconvolution.  Anything else is refused with the layer's name and type.  A family whose
+ * program pads the image before the net (waifu2x upconv_7) is recognised from its graph and
+ * gets that padding as its first layer, so the model is exactly what the program runs. */
 #include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
@@ -22,6 +24,7 @@ typedef struct
   int                *source; /* (n_blobs) tconv layer index, TCONV_INPUT_MODEL or NO_LAYER */
   int                *upscale; /* (n_blobs) nearest factor of the model input, or 0 */
   GPtrArray          *scratch; /* weights rearranged here, until copied to storage */
+  int                 prepad;  /* replicate border added to the input, as the family's program does */
 } Map;
 
 #define MAP_FAIL(...)                                                                        \
@@ -170,6 +173,13 @@ map_layer (Map *m, const TconvNcnnLayer *nl, GError **error)
       if (nl != &m->net->layers[0])
         MAP_FAIL ("a second input is not mapped");
       m->source[nl->outputs[0]] = TCONV_INPUT_MODEL;
+      if (m->prepad)
+        {
+          l = add_layer (m, TCONV_LAYER_PAD, nl->outputs[0], nl->outputs[0]);
+          for (int s = 0; s < 4; s++)
+            l->pad.border[s] = m->prepad;
+          l->pad.mode = TCONV_PAD_REPLICATE;
+        }
     }
   else if (g_str_equal (nl->type, "Split"))
     for (int i = 0; i < nl->n_outputs; i++)
@@ -236,6 +246,32 @@ take_storage (TconvModel *model)
     }
 }
 
+/* waifu2x upconv_7 (photo and anime_style_art_rgb, every noise level): Input1 -> six
+ * unpadded 3x3 convolutions -> Deconvolution k4 s2 p3 -> Eltwise4.  Its program
+ * (waifu2x-ncnn-vulkan src/main.cpp:677-706, src/waifu2x.cpp:656) pads the image by 7
+ * replicated pixels first, which the net consumes: the padded net is exactly x2.  The
+ * program's extra bottom/right row for odd sizes (waifu2x.cpp:571-590) only reaches the
+ * output rows it drops, so it is not repeated here. */
+static gboolean
+is_upconv_7 (const TconvNcnnNet *net)
+{
+  if (net->n_layers != 8)
+    return FALSE;
+  const TconvNcnnLayer *first = &net->layers[0], *last = &net->layers[7];
+
+  if (!g_str_equal (first->type, "Input") || first->n_outputs != 1
+      || !g_str_equal (net->blob_names[first->outputs[0]], "Input1")
+      || !g_str_equal (last->type, "Deconvolution") || last->n_outputs != 1
+      || !g_str_equal (net->blob_names[last->outputs[0]], "Eltwise4")
+      || param (last, 1, 0) != 4 || param (last, 3, 1) != 2 || param (last, 4, 0) != 3)
+    return FALSE;
+  for (int i = 1; i < 7; i++)
+    if (!g_str_equal (net->layers[i].type, "Convolution") || param (&net->layers[i], 1, 0) != 3
+        || param (&net->layers[i], 4, 0) != 0)
+      return FALSE;
+  return TRUE;
+}
+
 TconvModel *
 tconv_ncnn_model (const TconvNcnnNet *net, const char *what, GError **error)
 {
@@ -245,6 +281,10 @@ tconv_ncnn_model (const TconvNcnnNet *net, const char *what, GError **error)
   gboolean ok = TRUE;
   int      outputs = 0, last = -1;
 
+  /* the family, from its graph: the pre-processing its program applies */
+  const char *family = NULL;
+  if (is_upconv_7 (net))
+    family = "waifu2x upconv_7", m.prepad = 7;
   m.source = g_new (int, MAX (net->n_blobs, 1));
   m.upscale = g_new0 (int, MAX (net->n_blobs, 1));
   for (int b = 0; b < net->n_blobs; b++)
@@ -270,6 +310,13 @@ tconv_ncnn_model (const TconvNcnnNet *net, const char *what, GError **error)
       return NULL;
     }
   model->name = g_strdup (what);
+  if (family)
+    model->facts_json = g_strdup_printf (
+      "{\"ncnn_family\": \"%s (blobs Input1 -> Eltwise4)\", \"pre_padding\": "
+      "\"replicate %d px on every side (its program's), in the graph as layer 0\", "
+      "\"values\": \"RGB in [0, 1]; 8-bit out clamped, v * 255 + 0.5 truncated\", "
+      "\"alpha\": \"upscaled bicubic beside the net, the colour channels as stored, as "
+      "its program does\"}", family, m.prepad);
   take_storage (model);
   g_ptr_array_unref (m.scratch);
   model->mode = TCONV_MODE_TRANSPOSED; /* SRVGG's conv + pixel shuffle head is one */

@@ -6,7 +6,8 @@
       deconv-tiny.{param,bin} (a convolution and a Deconvolution) and their -io.bin files:
       the input and PyTorch's output
   /usr/bin/python3 tests/core/gen_ncnn_fixtures.py MODEL.param IMAGE.png X Y SIZE OUT-io.bin
-      PyTorch's output of a real file on a SIZE x SIZE crop at (X, Y) of IMAGE
+      PyTorch's output of a real file on a SIZE x SIZE crop at (X, Y) of IMAGE, with the
+      family's pre-processing (run_program)
 
 io format: int32 channels, height, width, scale; the input (C, H, W) float32; the
 output (C, H*scale, W*scale) float32, all little-endian.
@@ -220,7 +221,19 @@ def write_real(param, image, x0, y0, size, out):
     x = torch.tensor(img[y0:y0 + size, x0:x0 + size].transpose(2, 0, 1)[None].copy())
     layers = read_net(param, param[:-len(".param")] + ".bin")
     with torch.no_grad():
-        write_io(out, x, run_net(layers, x))
+        write_io(out, x, run_program(layers, x))
+
+
+def run_program(layers, x):
+    """The net as its program feeds it.  waifu2x upconv_7 (blobs Input1 -> Eltwise4):
+    waifu2x-ncnn-vulkan pads by 7 replicated pixels (src/main.cpp:677-706,
+    src/waifu2x.cpp:656), one more at the bottom/right of an odd size (waifu2x.cpp:571-590),
+    and keeps the top-left 2 * size of the output (waifu2x.cpp:835-843)."""
+    if layers[0][3][0] == "Input1" and layers[-1][3][0] == "Eltwise4" and len(layers) == 8:
+        h, w = x.shape[2:]
+        y = run_net(layers, F.pad(x, (7, 7 + w % 2, 7, 7 + h % 2), mode="replicate"))
+        return y[:, :, :2 * h, :2 * w]
+    return run_net(layers, x)
 
 
 if __name__ == "__main__":

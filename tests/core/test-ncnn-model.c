@@ -99,6 +99,40 @@ test_deconv (void)
   check_tiny ("deconv-tiny");
 }
 
+/* waifu2x upconv_7 photo noise0 on an odd 21x21 crop of Set5 img_001: recognised from its
+ * graph, its program's replicate pre-padding of 7 as layer 0, exactly x2 (the odd size's
+ * extra row of the program changes nothing it keeps), whole and in tiles; and a
+ * 4656-pixel wide image's output size is known (the 256-channel layer as a strip). */
+static void
+test_upconv_7 (void)
+{
+  g_autofree char *param = g_build_filename (g_getenv ("TCONV_TEST_DATA"), "ncnn",
+                                             "upconv_7_photo_noise0_scale2.0x.param", NULL);
+  g_autofree char *io_path = g_build_filename (g_getenv ("TCONV_TEST_DATA"), "ncnn",
+                                               "upconv_7-photo-noise0-io.bin", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TconvNcnnNet) net = tconv_ncnn_load (param, &error);
+  g_assert_no_error (error);
+  g_autoptr (TconvModel) model = tconv_ncnn_model (net, "upconv_7", &error);
+  g_assert_no_error (error);
+  const TconvLayer *pad = &model->layers[0];
+  Io               io = read_io (io_path);
+  int              out;
+
+  g_assert_cmpint (pad->kind, ==, TCONV_LAYER_PAD);
+  g_assert_cmpint (pad->pad.mode, ==, TCONV_PAD_REPLICATE);
+  for (int s = 0; s < 4; s++)
+    g_assert_cmpint (pad->pad.border[s], ==, 7);
+  g_assert_nonnull (strstr (model->facts_json, "waifu2x upconv_7"));
+  g_assert_true (tconv_model_output_len (model, 1, 4656, &out, &error));
+  g_assert_cmpint (out, ==, 2 * 4656);
+  g_assert_cmpint (io.h % 2, ==, 1);
+  g_assert_cmpfloat (max_diff (param, &io, 0), <, 1e-4); /* 8.9e-7 measured */
+  g_assert_cmpfloat (max_diff (param, &io, 8), <, 1e-4);
+  g_free (io.in);
+  g_free (io.out);
+}
+
 /* A layer tconv cannot map yet is named in the refusal. */
 static void
 test_refused (void)
@@ -126,6 +160,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ncnn-model/tiny-srvgg", test_tiny);
   g_test_add_func ("/ncnn-model/deconvolution", test_deconv);
+  g_test_add_func ("/ncnn-model/waifu2x-upconv_7", test_upconv_7);
   g_test_add_func ("/ncnn-model/refused", test_refused);
   return g_test_run ();
 }
