@@ -10,6 +10,7 @@
 
 #include "engine.h"
 #include "ncnn-model.h"
+#include "tconv-error.h"
 
 typedef struct
 {
@@ -102,7 +103,8 @@ test_deconv (void)
 /* waifu2x upconv_7 photo noise0 on an odd 21x21 crop of Set5 img_001: recognised from its
  * graph, its program's replicate pre-padding of 7 as layer 0, exactly x2 (the odd size's
  * extra row of the program changes nothing it keeps), whole and in tiles; and a
- * 4656-pixel wide image's output size is known (the 256-channel layer as a strip). */
+ * 4656-pixel wide image's output size is known (the 256-channel layer as a strip), a
+ * 2^24-pixel one's is refused. */
 static void
 test_upconv_7 (void)
 {
@@ -126,6 +128,10 @@ test_upconv_7 (void)
   g_assert_nonnull (strstr (model->facts_json, "waifu2x upconv_7"));
   g_assert_true (tconv_model_output_len (model, 1, 4656, &out, &error));
   g_assert_cmpint (out, ==, 2 * 4656);
+  /* the element bound still holds: a strip of 2^24 px by 256 channels is refused */
+  g_assert_false (tconv_model_output_len (model, 1, 1 << 24, &out, &error));
+  g_assert_error (error, TCONV_ERROR, TCONV_ERROR_MODEL);
+  g_clear_error (&error);
   g_assert_cmpint (io.h % 2, ==, 1);
   g_assert_cmpfloat (max_diff (param, &io, 0), <, 1e-4); /* 8.9e-7 measured */
   g_assert_cmpfloat (max_diff (param, &io, 8), <, 1e-4);
