@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+
 #include "artifacts.h"
 #include "batch.h"
 #include "choices.h"
@@ -20,10 +22,28 @@
 #include "catalog.h"
 #include "sr-metrics.h"
 #include "tconv-error.h"
+#include "temporaries.h"
 
-#ifndef TCONV_MODELS_DIR
-#define TCONV_MODELS_DIR NULL
-#endif
+/* The installed models: beside the program, when its tree was moved whole (a --destdir
+ * install, an unpacked archive), else where the build was configured to put them. */
+static const char *
+installed_models (void)
+{
+  static char *dir;
+  if (dir == NULL && TCONV_MODELS_FROM_BINDIR[0])
+    {
+      g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+      g_autofree char *bindir = exe ? g_path_get_dirname (exe) : NULL;
+      g_autofree char *beside = bindir ? g_build_filename (bindir, TCONV_MODELS_FROM_BINDIR, NULL)
+                                       : NULL;
+      if (beside && g_file_test (beside, G_FILE_TEST_IS_DIR))
+        dir = g_canonicalize_filename (beside, NULL);
+    }
+  if (dir == NULL)
+    dir = g_strdup (TCONV_INSTALLED_MODELS);
+  return dir;
+}
+#define TCONV_MODELS_DIR installed_models ()
 
 /* ---- shared flags ------------------------------------------------------------------ */
 
@@ -79,20 +99,41 @@ flag_entries (Flags *f, gboolean with_model)
   return (GOptionEntry *) g_array_free (a, FALSE);
 }
 
+/* --scale and --stride not given, told apart from a given 0 */
+#define FLAG_UNSET G_MININT
+
 static void
 flags_init (Flags *f)
 {
   memset (f, 0, sizeof *f);
   tconv_settings_init (&f->s);
-  f->s.scale = 0; /* unset: the model's, else 2 */
+  f->s.scale = f->stride = FLAG_UNSET;
+}
+
+/* Each integer flag within the range its table row declares, before any model is chosen. */
+static gboolean
+flags_check_ranges (const Flags *f, GError **error)
+{
+  for (int i = 0; i < tconv_n_int_settings; i++)
+    {
+      const TconvIntSetting *d = &tconv_int_settings[i];
+      int                    v = G_STRUCT_MEMBER (int, &f->s, d->offset);
+      if (v == FLAG_UNSET || (v >= d->min && v <= d->max))
+        continue;
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "--%s %d is out of range: it must be from %d to %d", d->flag, v, d->min,
+                   d->max);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
 flags_resolve (Flags *f, GError **error)
 {
-  if (f->stride)
+  if (f->stride != FLAG_UNSET)
     {
-      if (f->s.scale && f->s.scale != f->stride)
+      if (f->s.scale != FLAG_UNSET && f->s.scale != f->stride)
         {
           g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
                        "--scale %d and --stride %d disagree", f->s.scale, f->stride);
@@ -100,6 +141,10 @@ flags_resolve (Flags *f, GError **error)
         }
       f->s.scale = f->stride;
     }
+  if (!flags_check_ranges (f, error))
+    return FALSE;
+  if (f->s.scale == FLAG_UNSET)
+    f->s.scale = 0; /* the model's, else 2 */
   if (f->mode && !tconv_settings_parse_mode (f->mode, &f->s.mode, error))
     return FALSE;
   if (f->interp && !tconv_kernel_shape_parse (f->interp, &f->s.interpolation, error))
@@ -110,20 +155,49 @@ flags_resolve (Flags *f, GError **error)
   return TRUE;
 }
 
-/* The model for the flags; with no flags at all, the shipped x2 model, or the bicubic
- * kernel when no model is installed. */
+/* "x2, x3, x4": the scales of the installed models of the settings' mode, or NULL when
+ * one of them has the scale asked for. */
+static char *
+other_scales (const TconvSettings *s)
+{
+  g_autoptr (GPtrArray) all = tconv_model_catalog_shared (TCONV_MODELS_DIR);
+  g_autoptr (GString) list = g_string_new (NULL);
+  gboolean seen[9] = { FALSE };
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      const TconvModelEntry *e = all->pdata[i];
+      if (e->mode != s->mode || e->scale < 1 || e->scale > 8)
+        continue;
+      if (e->scale == (s->scale ? s->scale : 2))
+        return NULL;
+      seen[e->scale] = TRUE;
+    }
+  for (int k = 1; k <= 8; k++)
+    if (seen[k])
+      g_string_append_printf (list, "%sx%d", list->len ? ", " : "", k);
+  return g_string_free (g_steal_pointer (&list), FALSE);
+}
+
+/* The model for the flags (checked by flags_resolve).  With no flags choosing one, a
+ * scale that no installed model has is the bicubic kernel's (x1: the image as it is);
+ * the other refusals, such as a padding the model was not trained with, stay errors. */
 static TconvModel *
 flags_model (Flags *f, int channels, GError **error)
 {
-  gboolean    defaults = !f->mode && !f->model && !f->interp;
-  GError     *local = NULL;
-  TconvModel *m = tconv_settings_model (&f->s, channels, TCONV_MODELS_DIR, &local);
+  gboolean         defaults = !f->mode && !f->model && !f->interp;
+  GError          *local = NULL;
+  TconvModel      *m = tconv_settings_model (&f->s, channels, TCONV_MODELS_DIR, &local);
+  g_autofree char *others = NULL;
 
-  if (m == NULL && defaults && f->s.kernel == 0)
+  if (m == NULL && defaults && f->s.kernel == 0 && (others = other_scales (&f->s)) != NULL)
     {
       g_clear_error (&local);
       f->s.mode = TCONV_MODE_KERNEL;
-      if (!f->quiet)
+      if (!f->quiet && *others)
+        fprintf (stderr, "tconv: no pretrained x%d model (installed: %s); using the bicubic "
+                 "kernel\n", f->s.scale ? f->s.scale : 2, others);
+      else if (!f->quiet)
         fprintf (stderr, "tconv: no pretrained model installed; using the bicubic kernel\n");
       return tconv_settings_model (&f->s, channels, TCONV_MODELS_DIR, error);
     }
@@ -220,6 +294,8 @@ upscale_file (gpointer data, const char *in, const char *out, int threads, int q
   int        ow, oh;
   gsize      n;
 
+  if (!tconv_output_name_check (out, error))
+    return FALSE;
   if (tconv_is_png_file (in) && g_str_has_suffix (out, ".png"))
     return upscale_png (u, in, out, threads, error);
   if (!tconv_image_load (in, &image, error))
@@ -266,12 +342,13 @@ cmd_upscale (int argc, char **argv, GError **error)
 {
   g_autoptr (GOptionContext) ctx = g_option_context_new (
     "IN OUT | -o OUTDIR IN... - upscale an image, or files and folders of them");
-  TconvBatchOptions batch = { 0 };
+  TconvBatchOptions batch;
   Upscaler          u = { 0 };
   Flags             f;
   gboolean          ok;
 
   flags_init (&f);
+  tconv_batch_options_init (&batch);
   u.png_level = TCONV_DEFAULT_PNG_LEVEL;
   g_autofree GOptionEntry *batch_entries = tconv_batch_entries (&batch);
   GOptionEntry             png_entries[] = {
@@ -292,9 +369,21 @@ cmd_upscale (int argc, char **argv, GError **error)
   if (u.png_level < 0 || u.png_level > 9)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "--png-level must be from 0 to 9, got %d", u.png_level);
+                   "--png-level %d is out of range: it must be from 0 to 9", u.png_level);
       return FALSE;
     }
+  if (!tconv_batch_options_check (&batch, error))
+    return FALSE;
+  if (!batch.outdir && tconv_same_file (argv[1], argv[2]))
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "%s would be overwritten by its own result (%s is the same file); give "
+                   "another output name", argv[1], argv[2]);
+      return FALSE;
+    }
+  if (!batch.outdir && !tconv_output_name_check (argv[2], error))
+    return FALSE;
+  tconv_temporaries_catch_signals ();
   u.flags = &f;
   u.batch = batch.outdir != NULL;
   g_mutex_init (&u.lock);
@@ -799,12 +888,17 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   const Command *cmd = NULL;
 
+  if (argc == 2 && g_str_equal (argv[1], "--version"))
+    {
+      printf ("tconv %s\n", TCONV_VERSION);
+      return 0;
+    }
   for (guint i = 0; argc > 1 && i < G_N_ELEMENTS (COMMANDS); i++)
     if (g_str_equal (argv[1], COMMANDS[i].name))
       cmd = &COMMANDS[i];
   if (cmd == NULL)
     {
-      fprintf (stderr, "usage: tconv COMMAND ...\n");
+      fprintf (stderr, "usage: tconv COMMAND ... | tconv --version\n");
       for (guint i = 0; i < G_N_ELEMENTS (COMMANDS); i++)
         fprintf (stderr, "  tconv %-9s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
       return argc > 1 && strcmp (argv[1], "--help") != 0 ? 1 : 0;
