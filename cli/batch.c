@@ -124,9 +124,14 @@ out_of_range (const char *flag, gint64 value, gint64 min, gint64 max, GError **e
 {
   if (value >= min && value <= max)
     return FALSE;
-  g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-               "%s %" G_GINT64_FORMAT " is out of range: it must be from %" G_GINT64_FORMAT
-               " to %" G_GINT64_FORMAT, flag, value, min, max);
+  if (max == G_MAXINT64)
+    g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                 "%s %" G_GINT64_FORMAT " is out of range: it must be at least %" G_GINT64_FORMAT,
+                 flag, value, min);
+  else
+    g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                 "%s %" G_GINT64_FORMAT " is out of range: it must be from %" G_GINT64_FORMAT
+                 " to %" G_GINT64_FORMAT, flag, value, min, max);
   return TRUE;
 }
 
