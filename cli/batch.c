@@ -95,8 +95,8 @@ tconv_output_name_check (const char *path, GError **error)
       if (g_ascii_strcasecmp (dot, FORMATS[i].ext[e]) == 0)
         return TRUE;
   g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-               "%s: tconv writes .png, .jpg, .tif, .webp and .exr files; the name's extension "
-               "says which", path);
+               "%s: tconv writes .png, .jpg, .tif, .webp and .exr files (the name's extension, "
+               "or --format in a folder run, says which)", path);
   return FALSE;
 }
 
@@ -119,11 +119,11 @@ tconv_batch_options_init (TconvBatchOptions *o)
   o->max_pixels = G_MININT64;
 }
 
-static gboolean
-out_of_range (const char *flag, gint64 value, gint64 min, gint64 max, GError **error)
+gboolean
+tconv_flag_in_range (const char *flag, gint64 value, gint64 min, gint64 max, GError **error)
 {
   if (value >= min && value <= max)
-    return FALSE;
+    return TRUE;
   if (max == G_MAXINT64)
     g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
                  "%s %" G_GINT64_FORMAT " is out of range: it must be at least %" G_GINT64_FORMAT,
@@ -132,7 +132,7 @@ out_of_range (const char *flag, gint64 value, gint64 min, gint64 max, GError **e
     g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
                  "%s %" G_GINT64_FORMAT " is out of range: it must be from %" G_GINT64_FORMAT
                  " to %" G_GINT64_FORMAT, flag, value, min, max);
-  return TRUE;
+  return FALSE;
 }
 
 gboolean
@@ -162,10 +162,10 @@ tconv_batch_options_check (TconvBatchOptions *o, GError **error)
                    "--suffix %s names a folder; it is added to each file's name", o->suffix);
       return FALSE;
     }
-  if ((o->quality != INT_MIN && out_of_range ("--quality", o->quality, 1, 100, error))
-      || (o->jobs != INT_MIN && out_of_range ("--jobs", o->jobs, 1, 1024, error))
+  if ((o->quality != INT_MIN && !tconv_flag_in_range ("--quality", o->quality, 1, 100, error))
+      || (o->jobs != INT_MIN && !tconv_flag_in_range ("--jobs", o->jobs, 1, 1024, error))
       || (o->max_pixels != G_MININT64
-          && out_of_range ("--max-pixels", o->max_pixels, 1, G_MAXINT64, error)))
+          && !tconv_flag_in_range ("--max-pixels", o->max_pixels, 1, G_MAXINT64, error)))
     return FALSE;
   if (o->quality == INT_MIN)
     o->quality = 0; /* the savers' own default */

@@ -22,6 +22,11 @@ typedef gboolean (*TconvUpscaleFile) (gpointer data, const char *in, const char 
 void     tconv_batch_options_init  (TconvBatchOptions *o);
 gboolean tconv_batch_options_check (TconvBatchOptions *o, GError **error);
 
+/* Whether a number flag is within min..max; else the one line every flag's refusal reads
+ * ("--quality 500 is out of range: it must be from 1 to 100"). */
+gboolean tconv_flag_in_range (const char *flag, gint64 value, gint64 min, gint64 max,
+                              GError **error);
+
 /* Whether tconv writes the format that `path`'s extension names (.png, .jpg, ...). */
 gboolean tconv_output_name_check (const char *path, GError **error);
 

@@ -118,12 +118,9 @@ flags_check_ranges (const Flags *f, GError **error)
     {
       const TconvIntSetting *d = &tconv_int_settings[i];
       int                    v = G_STRUCT_MEMBER (int, &f->s, d->offset);
-      if (v == FLAG_UNSET || (v >= d->min && v <= d->max))
-        continue;
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "--%s %d is out of range: it must be from %d to %d", d->flag, v, d->min,
-                   d->max);
-      return FALSE;
+      g_autofree char       *flag = g_strconcat ("--", d->flag, NULL);
+      if (v != FLAG_UNSET && !tconv_flag_in_range (flag, v, d->min, d->max, error))
+        return FALSE;
     }
   return TRUE;
 }
@@ -366,13 +363,8 @@ cmd_upscale (int argc, char **argv, GError **error)
                    "usage: tconv upscale IN OUT, or tconv upscale -o OUTDIR IN...; see --help");
       return FALSE;
     }
-  if (u.png_level < 0 || u.png_level > 9)
-    {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "--png-level %d is out of range: it must be from 0 to 9", u.png_level);
-      return FALSE;
-    }
-  if (!tconv_batch_options_check (&batch, error))
+  if (!tconv_flag_in_range ("--png-level", u.png_level, 0, 9, error)
+      || !tconv_batch_options_check (&batch, error))
     return FALSE;
   if (!batch.outdir && tconv_same_file (argv[1], argv[2]))
     {
@@ -456,7 +448,8 @@ cmd_forward (int argc, char **argv, GError **error)
   TconvTensor      out;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!g_option_context_parse (ctx, &argc, &argv, error))
+  if (!g_option_context_parse (ctx, &argc, &argv, error)
+      || !tconv_flag_in_range ("--threads", threads, 0, 64, error))
     return FALSE;
   if (argc != 4)
     {
@@ -780,12 +773,8 @@ cmd_eval (int argc, char **argv, GError **error)
   g_option_context_add_main_entries (ctx, protocol, NULL);
   if (!parse (ctx, flag_entries (&f, TRUE), &argc, &argv, error) || !flags_resolve (&f, error))
     return FALSE;
-  if (jpeg_quality < 0 || jpeg_quality > 100)
-    {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "--jpeg takes a quality from 1 to 100, got %d", jpeg_quality);
-      return FALSE;
-    }
+  if (jpeg_quality != 0 && !tconv_flag_in_range ("--jpeg", jpeg_quality, 1, 100, error))
+    return FALSE;
   if (argc < 2)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
