@@ -30,17 +30,17 @@ static const char *
 installed_models (void)
 {
   static char *dir;
-  if (dir == NULL && TCONV_MODELS_FROM_BINDIR[0])
+  if (g_once_init_enter (&dir))
     {
       g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
       g_autofree char *bindir = exe ? g_path_get_dirname (exe) : NULL;
-      g_autofree char *beside = bindir ? g_build_filename (bindir, TCONV_MODELS_FROM_BINDIR, NULL)
-                                       : NULL;
-      if (beside && g_file_test (beside, G_FILE_TEST_IS_DIR))
-        dir = g_canonicalize_filename (beside, NULL);
+      g_autofree char *beside = bindir && TCONV_MODELS_FROM_BINDIR[0]
+                                  ? g_build_filename (bindir, TCONV_MODELS_FROM_BINDIR, NULL)
+                                  : NULL;
+      g_once_init_leave (&dir, beside && g_file_test (beside, G_FILE_TEST_IS_DIR)
+                                 ? g_canonicalize_filename (beside, NULL)
+                                 : g_strdup (TCONV_INSTALLED_MODELS));
     }
-  if (dir == NULL)
-    dir = g_strdup (TCONV_INSTALLED_MODELS);
   return dir;
 }
 #define TCONV_MODELS_DIR installed_models ()
