@@ -305,9 +305,12 @@ process (Run *r, Item *it, int threads)
     r->done++, r->pixels_done += it->pixels;
   else
     {
+      /* every failure names its image: the engine's and the model's messages do not */
+      const char *msg = error ? error->message : "failed";
+      gboolean    named = strstr (msg, it->in) || strstr (msg, it->out);
       r->failed++;
-      fprintf (stderr, "%stconv upscale: %s\n", isatty (STDERR_FILENO) ? "\r" : "",
-               error ? error->message : it->in);
+      fprintf (stderr, "%stconv upscale: %s%s%s\n", isatty (STDERR_FILENO) ? "\r" : "",
+               named ? "" : it->in, named ? "" : ": ", msg);
     }
   progress (r);
   g_mutex_unlock (&r->lock);

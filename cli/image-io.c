@@ -240,6 +240,13 @@ tconv_output_temporary (const char *path, char **tmp, GError **error)
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s is a folder", path);
       return -1;
     }
+  /* the rename would replace a device or a pipe (as root, /dev/null itself) by the file */
+  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO,
+                   "%s is not a regular file (a device or a pipe); tconv writes files", path);
+      return -1;
+    }
   /* The temporary keeps the extension: GEGL picks the file format from it. */
   *tmp = g_strdup_printf ("%s/.%.*s.tconv-XXXXXX%s", dir,
                           (int) (dot ? (gsize) (dot - base) : strlen (base)), base, dot ? dot : "");

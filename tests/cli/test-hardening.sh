@@ -5,8 +5,10 @@
 #   - an output name of a format tconv does not write, and an output that is the input
 #     (the same name, another spelling, a hard or a symbolic link), are refused;
 #   - --scale 1 is the identity (with the default settings: the bicubic kernel, said so);
+#   - an output that is a pipe or a device is refused (the rename would replace it);
 #   - a PNG with the 3144-byte HP "sRGB IEC61966-2.1" profile goes through, alone and in a
-#     folder run; a truncated PNG and a failed write are named by their file;
+#     folder run; a truncated PNG, a failed write and a model's refusal in a folder run are
+#     named by their file;
 #   - SIGINT or SIGTERM during a write leaves no temporary file and a non-zero status;
 #   - tconv --version.
 #   test-hardening.sh TCONV-CLI SOURCE-DIR
@@ -60,6 +62,9 @@ refused "(hard.png is the same file)" in.png hard.png
 ln -s "$work/in.png" soft.png
 refused "(soft.png is the same file)" in.png soft.png
 refused "would be overwritten by its own result" -o . in.png
+mkfifo pipe.png
+refused "pipe.png is not a regular file (a device or a pipe); tconv writes files" in.png pipe.png
+[ -p pipe.png ] && ok "the pipe is still a pipe" || not_ok "the pipe was replaced"
 
 # --scale 1: the nearest kernel x1 copies the pixels; the default (no x1 model: the
 # bicubic kernel) writes the very same file
@@ -91,6 +96,13 @@ if [ $status -eq 1 ] && [ -s od/chelsea.png ] && [ ! -e od/truncated.png ] \
    && grep -q '^1 upscaled, 0 skipped (already there), 1 failed, of 2 images' err.txt; then
   ok "a folder run: the profile goes through, the truncated file is named: $(head -n 1 err.txt)"
 else not_ok "folder run, status $status: $(cat err.txt)"; fi
+# a failure of the model, not of the file, names the image too in a folder run
+mkdir -p odd
+"$cli" upscale in.png odd/odd.png --mode kernel --interp nearest --scale 2 --output-padding 1 -q
+"$cli" upscale -o od-odd odd --model "$data/models/mixed-x4.safetensors" 2>err.txt
+if grep -q '^tconv upscale: odd/odd.png: .*divisible by 2' err.txt; then
+  ok "a folder run names the image a model refuses: $(head -n 1 err.txt)"
+else not_ok "a folder run's model failure: $(cat err.txt)"; fi
 # a write that fails (a file size limit; SIGXFSZ ignored, so write(2) says EFBIG)
 (trap '' XFSZ; ulimit -f 64; "$cli" upscale in.png out.png --mode kernel --scale 4 -q) 2>err.txt
 status=$?
