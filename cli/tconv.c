@@ -81,8 +81,14 @@ flag_entries (Flags *f, gboolean with_model)
   for (int i = 0; i < tconv_n_int_settings; i++)
     {
       const TconvIntSetting *d = &tconv_int_settings[i];
+      /* the range the flag is checked against (flags_check_ranges), made once per process */
+      static char **help;
+      if (help == NULL)
+        help = g_new0 (char *, tconv_n_int_settings);
+      if (help[i] == NULL)
+        help[i] = g_strdup_printf ("%s (%d to %d)", d->description, d->min, d->max);
       GOptionEntry e = { d->flag, 0, 0, G_OPTION_ARG_INT, G_STRUCT_MEMBER_P (&f->s, d->offset),
-                         d->description, "N" };
+                         help[i], "N" };
       g_array_append_val (a, e);
     }
   GOptionEntry extra[] = {
