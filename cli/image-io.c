@@ -8,6 +8,7 @@
 #include "png-pipeline.h"
 #include "png-save.h"
 #include "tconv-error.h"
+#include "temporaries.h"
 
 void
 tconv_image_clear (TconvImage *image)
@@ -189,6 +190,8 @@ write_temporary (GeglBuffer *buffer, const TconvSaveOptions *o, const char *ext,
       FILE           *f = fdopen (fd, "wb");
       TconvPngOptions p = { o->bits, o->png_level, o->x_ppm, o->y_ppm, o->icc };
       gboolean        ok = f && tconv_png_write (buffer, &p, f, error);
+      if (!ok)
+        g_prefix_error (error, "%s: ", path);
       /* a full disk can show only when the last buffered bytes are flushed */
       if (f && fclose (f) != 0 && ok)
         {
@@ -197,7 +200,10 @@ write_temporary (GeglBuffer *buffer, const TconvSaveOptions *o, const char *ext,
         }
       return ok;
     }
+  /* GIO's replace of a file that exists writes a hidden .goutputstream-XXXXXX of its own,
+   * which a signal would leave behind; to a free name it writes that name itself */
   close (fd);
+  g_unlink (tmp);
   GeglNode *graph = gegl_node_new ();
   GeglNode *src = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", buffer, NULL);
   GeglNode *save = saver (graph, ext, tmp, o->quality);
@@ -234,6 +240,13 @@ tconv_output_temporary (const char *path, char **tmp, GError **error)
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s is a folder", path);
       return -1;
     }
+  /* the rename would replace a device or a pipe (as root, /dev/null itself) by the file */
+  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO,
+                   "%s is not a regular file (a device or a pipe); tconv writes files", path);
+      return -1;
+    }
   /* The temporary keeps the extension: GEGL picks the file format from it. */
   *tmp = g_strdup_printf ("%s/.%.*s.tconv-XXXXXX%s", dir,
                           (int) (dot ? (gsize) (dot - base) : strlen (base)), base, dot ? dot : "");
@@ -244,6 +257,8 @@ tconv_output_temporary (const char *path, char **tmp, GError **error)
                    g_strerror (errno));
       g_clear_pointer (tmp, g_free);
     }
+  else
+    tconv_temporaries_add (*tmp);
   return fd;
 }
 
@@ -253,10 +268,18 @@ tconv_output_commit (const char *tmp, const char *path, GError **error)
   if (g_rename (tmp, path) != 0)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: %s", path, g_strerror (errno));
-      g_unlink (tmp);
+      tconv_output_discard (tmp);
       return FALSE;
     }
+  tconv_temporaries_remove (tmp);
   return TRUE;
+}
+
+void
+tconv_output_discard (const char *tmp)
+{
+  g_unlink (tmp);
+  tconv_temporaries_remove (tmp);
 }
 
 gboolean
@@ -273,7 +296,7 @@ tconv_image_save_with (GeglBuffer *buffer, const TconvSaveOptions *o, const char
     return FALSE;
   if (!write_temporary (buffer, o, ext, fd, tmp, path, error))
     {
-      g_unlink (tmp);
+      tconv_output_discard (tmp);
       return FALSE;
     }
   return tconv_output_commit (tmp, path, error);

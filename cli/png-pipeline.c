@@ -38,7 +38,7 @@ tconv_is_png_file (const char *path)
 static void
 on_error (png_structp png, png_const_charp msg)
 {
-  g_strlcpy (png_get_error_ptr (png), msg, 256);
+  g_strlcpy (png_get_error_ptr (png), tconv_png_explain (msg), 256);
   png_longjmp (png, 1);
 }
 
@@ -77,6 +77,7 @@ tconv_png_header (const char *path, int *width, int *height, int *channels, GErr
 
   if (info && setjmp (png_jmpbuf (png)) == 0)
     {
+      tconv_png_lenient (png);
       png_init_io (png, f);
       png_read_info (png, info);
       *width = png_get_image_width (png, info), *height = png_get_image_height (png, info);
@@ -107,6 +108,7 @@ decode (const char *path, Decoded *d, GError **error)
 
   if (info && setjmp (png_jmpbuf (png)) == 0)
     {
+      tconv_png_lenient (png);
       png_init_io (png, f);
       png_read_info (png, info);
       d->w = png_get_image_width (png, info), d->h = png_get_image_height (png, info);
@@ -156,6 +158,7 @@ typedef struct
   GCond          ready;
   png_structp    png;
   png_infop      info;
+  const char    *out; /* the output's name, for messages */
 } Pipeline;
 
 static gboolean
@@ -215,7 +218,8 @@ store_rect (gpointer data, int x, int y, int w, int h, const float *src, GError 
   if (wake)
     g_cond_signal (&p->ready);
   if (!ok)
-    g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "PNG could not be written: %s", p->msg);
+    g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: PNG could not be written: %s", p->out,
+                 p->msg);
   g_mutex_unlock (&p->lock);
   return ok;
 }
@@ -275,6 +279,7 @@ start_png (Pipeline *p, FILE *f, const char *in_path, int level)
   p->info = p->png ? png_create_info_struct (p->png) : NULL;
   if (p->info == NULL || setjmp (png_jmpbuf (p->png)))
     return FALSE;
+  tconv_png_lenient (p->png);
   png_init_io (p->png, f);
   png_set_compression_level (p->png, CLAMP (level, 0, 9));
   png_set_IHDR (p->png, p->info, p->w, p->h, p->bits, types[p->channels], PNG_INTERLACE_NONE,
@@ -301,8 +306,8 @@ run_into (Pipeline *p, const TconvModel *model, FILE *f, const char *in_path, in
 {
   if (!start_png (p, f, in_path, level))
     {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "PNG could not be written: %s",
-                   p->msg[0] ? p->msg : "out of memory");
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: PNG could not be written: %s",
+                   p->out, p->msg[0] ? p->msg : "out of memory");
       return FALSE;
     }
   TconvImageInfo info = { p->in->w, p->in->h, p->in->channels };
@@ -315,8 +320,8 @@ run_into (Pipeline *p, const TconvModel *model, FILE *f, const char *in_path, in
   g_thread_join (thread);
   if (ok && (p->failed || p->next != p->h))
     {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "PNG could not be written: %s",
-                   p->msg[0] ? p->msg : "out of memory");
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: PNG could not be written: %s",
+                   p->out, p->msg[0] ? p->msg : "out of memory");
       ok = FALSE;
     }
   return ok;
@@ -328,7 +333,7 @@ tconv_png_pipeline_run (const TconvModel *model, const char *in, const char *out
                         int *in_h, int *out_w, int *out_h, GError **error)
 {
   Decoded  d = { 0 };
-  Pipeline p = { .in = &d };
+  Pipeline p = { .in = &d, .out = out };
   g_autofree char *tmp = NULL;
   gboolean ok = FALSE;
 
@@ -359,7 +364,7 @@ tconv_png_pipeline_run (const TconvModel *model, const char *in, const char *out
   if (ok)
     ok = tconv_output_commit (tmp, out, error);
   else if (tmp)
-    g_unlink (tmp);
+    tconv_output_discard (tmp);
   png_destroy_write_struct (p.png ? &p.png : NULL, p.info ? &p.info : NULL);
   for (int y = 0; y < p.h; y++)
     g_free (p.rows[y]);
