@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "image-io.h"
+#include "jpeg-io.h"
 #include "png-pipeline.h"
 #include "png-save.h"
 #include "tconv-error.h"
@@ -73,6 +74,11 @@ tconv_image_probe (const char *path, int *width, int *height, GError **error)
   if (tconv_is_png_file (path)) /* libpng reads the header without GEGL */
     {
       if (!tconv_png_header (path, &r.width, &r.height, &channels, error))
+        return FALSE;
+    }
+  else if (tconv_is_jpeg_file (path)) /* and libjpeg, as shown (orientation applied) */
+    {
+      if (!tconv_jpeg_header (path, &r.width, &r.height, &channels, error))
         return FALSE;
     }
   else
