@@ -340,7 +340,8 @@ assert_no_temporaries (const char *dir)
     g_assert_null (strstr (name, ".tconv-"));
 }
 
-/* A JPEG cut short: exit 1 with libjpeg's cause and the file's name, nothing written;
+/* A JPEG cut short: exit 1 with libjpeg's cause and the file's name, nothing written
+ * (to PNG without GEGL and to TIFF with it);
  * in a folder run the other file is upscaled and this one counted as failed. */
 static void
 test_truncated_jpeg (void)
@@ -353,6 +354,11 @@ test_truncated_jpeg (void)
   g_assert_nonnull (strstr (err, "truncated.jpg"));
   g_assert_nonnull (strstr (err, "Premature end of JPEG file"));
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  /* into a format GEGL writes, read by the same decoder */
+  g_autofree char *tif = temp ("truncated.tif"), *err_tif = NULL;
+  g_assert_cmpint (tconv (&err_tif, "upscale", bad, tif, "--model", "tiny-x2", "-q", NULL), ==, 1);
+  g_assert_nonnull (strstr (err_tif, "Premature end of JPEG file"));
+  g_assert_false (g_file_test (tif, G_FILE_TEST_EXISTS));
   assert_no_temporaries (tmpdir);
 
   g_assert_cmpint (tconv (&err2, "upscale", "-o", outdir, "--format", "png", "--model",
