@@ -327,6 +327,21 @@ test_exif_hostile (void)
         bad[i] = tiff[i];
       }
   picture_clear (&src);
+
+  /* the file with IFD0 pointing past its end: upscaled as stored, without the EXIF */
+  g_autofree char *data = NULL, *broken = temp ("broken-exif.jpg"), *out = temp ("broken.png");
+  gsize            len;
+  Picture          got;
+  g_assert_true (g_file_get_contents (in, &data, &len, NULL));
+  guint8 *mm = memmem (data, len, "MM\0*", 4);
+  g_assert_nonnull (mm);
+  mm[4] = mm[5] = mm[6] = 0xff;
+  g_assert_true (g_file_set_contents (broken, data, len, NULL));
+  g_assert_cmpint (tconv (NULL, "upscale", broken, out, "--model", "tiny-x2", "-q", NULL), ==, 0);
+  read_png (out, &got);
+  g_assert_cmpint (got.w, ==, 96);
+  g_assert_null (got.exif);
+  picture_clear (&got);
 }
 
 /* ---- damaged input ------------------------------------------------------------------- */
