@@ -317,7 +317,8 @@ start_writing (TconvJpegWriter *w, FILE *f, int channels, int quality, const Tco
   jpeg_set_quality (&w->c, quality ? quality : TCONV_DEFAULT_JPEG_QUALITY, TRUE);
   w->c.optimize_coding = TRUE;
   if (facts->x_ppm && facts->y_ppm
-      && facts->x_ppm * METRES_PER_INCH < G_MAXUINT16 && facts->y_ppm * METRES_PER_INCH < G_MAXUINT16)
+      && facts->x_ppm * METRES_PER_INCH < G_MAXUINT16
+      && facts->y_ppm * METRES_PER_INCH < G_MAXUINT16)
     {
       w->c.density_unit = 1; /* dots per inch */
       w->c.X_density = (UINT16) (facts->x_ppm * METRES_PER_INCH + 0.5);
