@@ -1,4 +1,5 @@
 /* JPEG in and out with libjpeg (see jpeg-io.h). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,7 +144,14 @@ static gboolean
 fail (const char *path, const JpegError *e, GError **error)
 {
   g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: JPEG could not be read: %s", path,
-               e->message[0] ? e->message : "cannot be opened");
+               e->message[0] ? e->message : "cannot be read");
+  return FALSE;
+}
+
+static gboolean
+cannot_open (const char *path, GError **error)
+{
+  g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: %s", path, g_strerror (errno));
   return FALSE;
 }
 
@@ -156,7 +164,7 @@ tconv_jpeg_header (const char *path, int *width, int *height, int *channels, GEr
   FILE                         *f = fopen (path, "rb");
 
   if (f == NULL)
-    return fail (path, (e.message[0] = '\0', &e), error);
+    return cannot_open (path, error);
   d.err = errors (&e);
   if (setjmp (e.escape))
     {
@@ -249,7 +257,7 @@ tconv_jpeg_decode (const char *path, TconvDecoded *d, TconvFacts *facts, GError 
   memset (d, 0, sizeof *d);
   memset (facts, 0, sizeof *facts);
   if (f == NULL)
-    return fail (path, (e.message[0] = '\0', &e), error);
+    return cannot_open (path, error);
   j.err = errors (&e);
   if (setjmp (e.escape))
     {
