@@ -80,7 +80,9 @@ print("files outputs", " ".join(sorted(os.listdir(os.path.join(work, "folder-out
 # colour is resampled premultiplied by alpha, so no visible pixel takes on the green.
 image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE,
                        Gio.File.new_for_path(os.path.join(data, "photo", "rgba-hidden-green.png")))
-result = run(image, mode="kernel", interpolation="bicubic", scale=2)
+# (every geometry argument given: a procedure's config starts from its last run's values)
+result = run(image, mode="kernel", interpolation="bicubic", scale=2, padding=-1, dilation=1,
+             **{"kernel-size": 0, "output-padding": -1})
 layer = image.get_layers()[0]
 opaque = layer.get_pixel(0, 0).get_rgba()
 worst = 0.0
