@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "image-io.h"
+#include "jpeg-io.h"
 #include "png-pipeline.h"
 #include "png-save.h"
 #include "tconv-error.h"
@@ -76,6 +77,11 @@ tconv_image_probe (const char *path, int *width, int *height, GError **error)
       if (!tconv_png_header (path, &r.width, &r.height, &channels, error))
         return FALSE;
     }
+  else if (tconv_is_jpeg_file (path)) /* and libjpeg, as shown (orientation applied) */
+    {
+      if (!tconv_jpeg_header (path, &r.width, &r.height, &channels, error))
+        return FALSE;
+    }
   else
     {
       tconv_gegl_start ();
@@ -102,10 +108,35 @@ tconv_image_probe (const char *path, int *width, int *height, GError **error)
   return TRUE;
 }
 
+/* A JPEG as the GEGL-free pipeline reads it (cli/jpeg-io.c): upright by its EXIF
+ * orientation, damaged data refused; its ICC profile becomes the buffer's colour space. */
+static gboolean
+load_jpeg (const char *path, TconvImage *image, GError **error)
+{
+  TconvDecoded d;
+  TconvFacts   facts;
+  const Babl  *space = NULL;
+  const char  *icc_error = NULL;
+
+  if (!tconv_jpeg_decode (path, &d, &facts, error))
+    return FALSE;
+  if (facts.icc)
+    space = babl_space_from_icc (g_bytes_get_data (facts.icc, NULL),
+                                 (int) g_bytes_get_size (facts.icc),
+                                 BABL_ICC_INTENT_RELATIVE_COLORIMETRIC, &icc_error);
+  const Babl *format = babl_format_with_space (d.channels == 1 ? "Y' u8" : "R'G'B' u8", space);
+  image->buffer = gegl_buffer_new (GEGL_RECTANGLE (0, 0, d.w, d.h), format);
+  gegl_buffer_set (image->buffer, NULL, 0, format, d.data, (int) d.stride);
+  image->width = d.w, image->height = d.h, image->channels = d.channels, image->bits = 8;
+  g_free (d.data);
+  tconv_facts_clear (&facts);
+  return TRUE;
+}
+
 gboolean
 tconv_image_load (const char *path, TconvImage *image, GError **error)
 {
-  int w, h;
+  int w, h, channels;
   memset (image, 0, sizeof *image);
   /* a missing file is said before GEGL starts (a few hundred ms and MB) */
   if (!check_readable (path, error))
@@ -113,6 +144,9 @@ tconv_image_load (const char *path, TconvImage *image, GError **error)
   tconv_gegl_start ();
   if (!tconv_image_probe (path, &w, &h, error))
     return FALSE;
+  if (tconv_is_jpeg_file (path) && tconv_jpeg_header (path, &w, &h, &channels, NULL)
+      && channels != 4) /* CMYK: GEGL's loader */
+    return load_jpeg (path, image, error);
 
   GeglNode *graph = gegl_node_new ();
   GeglNode *load = gegl_node_new_child (graph, "operation", "gegl:load", "path", path, NULL);

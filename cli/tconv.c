@@ -243,18 +243,19 @@ model_for_image (Upscaler *u, const char *in, int channels, GError **error)
   return m;
 }
 
-/* PNG to PNG without GEGL (png-pipeline.h); the model is chosen once the header is read. */
+/* PNG or JPEG without GEGL (png-pipeline.h); the model is chosen once the header is read. */
 static gboolean
-upscale_png (Upscaler *u, const char *in, const char *out, int threads, GError **error)
+upscale_png (Upscaler *u, const char *in, const char *out, int threads, int quality,
+             GError **error)
 {
   int w, h, ow, oh, channels;
-  if (!tconv_png_header (in, &w, &h, &channels, error))
+  if (!tconv_pipeline_header (in, &w, &h, &channels, error))
     return FALSE;
   g_autoptr (TconvModel) model = model_for_image (u, in, channels, error);
   if (model == NULL)
     return FALSE;
   TconvRunOptions  options = run_options (u->flags);
-  TconvPngPipeline p = { u->png_level };
+  TconvPngPipeline p = { u->png_level, quality };
   options.threads = threads ? threads : options.threads;
   if (u->batch)
     options.progress = NULL;
@@ -277,8 +278,8 @@ upscale_file (gpointer data, const char *in, const char *out, int threads, int q
 
   if (!tconv_output_name_check (out, error))
     return FALSE;
-  if (tconv_is_png_file (in) && g_str_has_suffix (out, ".png"))
-    return upscale_png (u, in, out, threads, error);
+  if (tconv_pipeline_takes (in, out))
+    return upscale_png (u, in, out, threads, quality, error);
   if (!tconv_image_load (in, &image, error))
     return FALSE;
   g_autoptr (TconvModel) model = model_for_image (u, in, image.channels, error);

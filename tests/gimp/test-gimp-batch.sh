@@ -91,6 +91,9 @@ else not_ok "files procedure: the unreadable file is named"; grep -i "tconv-upsc
 set -- $("$pngdiff" "$work/cli.png" "$work/folder-out/a_x2.png")
 if [ "$1" = "$2" ] && awk "BEGIN { exit !($3 <= 1.0) }"; then ok "files procedure: its result equals tconv upscale"
 else not_ok "files procedure: its result equals tconv upscale ($*)"; fi
+if grep -q "^hidden colour SUCCESS 48 32 fringe False" "$work/out"
+then ok "transparency: the colour under erased pixels makes no fringe on the visible edge"
+else not_ok "transparency: the colour under erased pixels makes no fringe"; grep "^hidden colour" "$work/out"; fi
 
 gimp plug-in-script-fu-eval "
   (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE \"$in\")))
