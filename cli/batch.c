@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,6 +55,127 @@ tconv_batch_entries (TconvBatchOptions *o)
   return g_memdup2 (e, sizeof e);
 }
 
+/* ---- the flags and names --------------------------------------------------------------- */
+
+/* The formats tconv writes: a --format name (or any of its extensions without the dot)
+ * gives the first extension; an output name must end in one of them. */
+static const struct
+{
+  const char *format, *ext[3];
+} FORMATS[] = {
+  { "png", { ".png" } },   { "jpeg", { ".jpg", ".jpeg" } }, { "tiff", { ".tif", ".tiff" } },
+  { "webp", { ".webp" } }, { "exr", { ".exr" } },
+};
+
+/* The extension --format names, "" for "same", NULL for a format tconv does not write. */
+static const char *
+format_extension (const char *format)
+{
+  if (g_ascii_strcasecmp (format, "same") == 0)
+    return "";
+  for (guint i = 0; i < G_N_ELEMENTS (FORMATS); i++)
+    {
+      if (g_ascii_strcasecmp (format, FORMATS[i].format) == 0)
+        return FORMATS[i].ext[0];
+      for (int e = 0; e < 3 && FORMATS[i].ext[e]; e++)
+        if (g_ascii_strcasecmp (format, FORMATS[i].ext[e] + 1) == 0)
+          return FORMATS[i].ext[0];
+    }
+  return NULL;
+}
+
+gboolean
+tconv_output_name_check (const char *path, GError **error)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  const char      *dot = strrchr (base, '.');
+
+  for (guint i = 0; dot && i < G_N_ELEMENTS (FORMATS); i++)
+    for (int e = 0; e < 3 && FORMATS[i].ext[e]; e++)
+      if (g_ascii_strcasecmp (dot, FORMATS[i].ext[e]) == 0)
+        return TRUE;
+  g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+               "%s: tconv writes .png, .jpg, .tif, .webp and .exr files (the name's extension, "
+               "or --format in a folder run, says which)", path);
+  return FALSE;
+}
+
+gboolean
+tconv_same_file (const char *a, const char *b)
+{
+  GStatBuf sa, sb;
+  if (g_strcmp0 (a, b) == 0)
+    return TRUE;
+  /* another spelling of the same file: ./a.png, a link, a hard link */
+  return g_stat (a, &sa) == 0 && g_stat (b, &sb) == 0 && sa.st_dev == sb.st_dev
+         && sa.st_ino == sb.st_ino;
+}
+
+void
+tconv_batch_options_init (TconvBatchOptions *o)
+{
+  memset (o, 0, sizeof *o);
+  o->quality = o->jobs = INT_MIN; /* not given: told apart from a given 0 */
+  o->max_pixels = G_MININT64;
+}
+
+gboolean
+tconv_flag_in_range (const char *flag, gint64 value, gint64 min, gint64 max, GError **error)
+{
+  if (value >= min && value <= max)
+    return TRUE;
+  if (max == G_MAXINT64)
+    g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                 "%s %" G_GINT64_FORMAT " is out of range: it must be at least %" G_GINT64_FORMAT,
+                 flag, value, min);
+  else
+    g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                 "%s %" G_GINT64_FORMAT " is out of range: it must be from %" G_GINT64_FORMAT
+                 " to %" G_GINT64_FORMAT, flag, value, min, max);
+  return FALSE;
+}
+
+gboolean
+tconv_batch_options_check (TconvBatchOptions *o, GError **error)
+{
+  /* flags that only a folder run reads are refused in IN OUT, where they would do nothing */
+  const char *folder_only = o->format ? "--format" : o->suffix ? "--suffix" : o->glob ? "--glob"
+                            : o->recursive ? "--recursive" : o->skip_existing ? "--skip-existing"
+                            : o->jobs != INT_MIN ? "--jobs" : NULL;
+  if (!o->outdir && folder_only)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "%s is for folder runs (-o OUTDIR IN...); with IN OUT it would do nothing%s",
+                   folder_only, o->format ? " (the output's name gives the format)" : "");
+      return FALSE;
+    }
+  if (o->format && format_extension (o->format) == NULL)
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "--format %s is not one tconv writes: it must be png, jpeg, tiff, webp, exr "
+                   "or same", o->format);
+      return FALSE;
+    }
+  if (o->suffix && strchr (o->suffix, G_DIR_SEPARATOR))
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                   "--suffix %s names a folder; it is added to each file's name", o->suffix);
+      return FALSE;
+    }
+  if ((o->quality != INT_MIN && !tconv_flag_in_range ("--quality", o->quality, 1, 100, error))
+      || (o->jobs != INT_MIN && !tconv_flag_in_range ("--jobs", o->jobs, 1, 1024, error))
+      || (o->max_pixels != G_MININT64
+          && !tconv_flag_in_range ("--max-pixels", o->max_pixels, 1, G_MAXINT64, error)))
+    return FALSE;
+  if (o->quality == INT_MIN)
+    o->quality = 0; /* the savers' own default */
+  if (o->jobs == INT_MIN)
+    o->jobs = 0; /* one per core */
+  if (o->max_pixels == G_MININT64)
+    o->max_pixels = 0; /* TCONV_DEFAULT_MAX_PIXELS */
+  return TRUE;
+}
+
 /* ---- the list of work ---------------------------------------------------------------- */
 
 static gboolean
@@ -66,15 +188,11 @@ is_image_name (const char *name, const char *glob)
 static char *
 output_for (const TconvBatchOptions *o, const char *rel)
 {
-  static const char *const formats[][2] = { { "png", ".png" }, { "jpeg", ".jpg" },
-                                            { "jpg", ".jpg" }, { "tiff", ".tif" },
-                                            { "webp", ".webp" }, { "exr", ".exr" } };
   const char      *dot = strrchr (rel, '.'), *slash = strrchr (rel, G_DIR_SEPARATOR);
   g_autofree char *stem = dot && (!slash || dot > slash) ? g_strndup (rel, dot - rel) : g_strdup (rel);
   const char      *ext = dot && (!slash || dot > slash) ? dot : ".png";
-  for (guint i = 0; o->format && i < G_N_ELEMENTS (formats); i++)
-    if (g_ascii_strcasecmp (o->format, formats[i][0]) == 0)
-      ext = formats[i][1];
+  if (o->format && *format_extension (o->format))
+    ext = format_extension (o->format);
   g_autofree char *name = g_strconcat (stem, o->suffix ? o->suffix : "", ext, NULL);
   return g_build_filename (o->outdir, name, NULL);
 }
@@ -129,7 +247,7 @@ collect (GArray *items, const TconvBatchOptions *o, char **inputs, int n, GError
   for (guint i = 0; i < items->len; i++)
     {
       Item *it = &g_array_index (items, Item, i);
-      if (g_strcmp0 (it->in, it->out) == 0)
+      if (tconv_same_file (it->in, it->out))
         {
           g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
                        "%s would be overwritten by its own result; give --suffix or another -o",
@@ -187,9 +305,12 @@ process (Run *r, Item *it, int threads)
     r->done++, r->pixels_done += it->pixels;
   else
     {
+      /* every failure names its image: the engine's and the model's messages do not */
+      const char *msg = error ? error->message : "failed";
+      gboolean    named = strstr (msg, it->in) || strstr (msg, it->out);
       r->failed++;
-      fprintf (stderr, "%stconv upscale: %s\n", isatty (STDERR_FILENO) ? "\r" : "",
-               error ? error->message : it->in);
+      fprintf (stderr, "%stconv upscale: %s%s%s\n", isatty (STDERR_FILENO) ? "\r" : "",
+               named ? "" : it->in, named ? "" : ": ", msg);
     }
   progress (r);
   g_mutex_unlock (&r->lock);

@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include "image-io.h"
+#include "jpeg-io.h"
 #include "png-pipeline.h"
 #include "png-save.h"
 #include "tconv-error.h"
+#include "temporaries.h"
 
 void
 tconv_image_clear (TconvImage *image)
@@ -75,6 +77,11 @@ tconv_image_probe (const char *path, int *width, int *height, GError **error)
       if (!tconv_png_header (path, &r.width, &r.height, &channels, error))
         return FALSE;
     }
+  else if (tconv_is_jpeg_file (path)) /* and libjpeg, as shown (orientation applied) */
+    {
+      if (!tconv_jpeg_header (path, &r.width, &r.height, &channels, error))
+        return FALSE;
+    }
   else
     {
       tconv_gegl_start ();
@@ -101,10 +108,35 @@ tconv_image_probe (const char *path, int *width, int *height, GError **error)
   return TRUE;
 }
 
+/* A JPEG as the GEGL-free pipeline reads it (cli/jpeg-io.c): upright by its EXIF
+ * orientation, damaged data refused; its ICC profile becomes the buffer's colour space. */
+static gboolean
+load_jpeg (const char *path, TconvImage *image, GError **error)
+{
+  TconvDecoded d;
+  TconvFacts   facts;
+  const Babl  *space = NULL;
+  const char  *icc_error = NULL;
+
+  if (!tconv_jpeg_decode (path, &d, &facts, error))
+    return FALSE;
+  if (facts.icc)
+    space = babl_space_from_icc (g_bytes_get_data (facts.icc, NULL),
+                                 (int) g_bytes_get_size (facts.icc),
+                                 BABL_ICC_INTENT_RELATIVE_COLORIMETRIC, &icc_error);
+  const Babl *format = babl_format_with_space (d.channels == 1 ? "Y' u8" : "R'G'B' u8", space);
+  image->buffer = gegl_buffer_new (GEGL_RECTANGLE (0, 0, d.w, d.h), format);
+  gegl_buffer_set (image->buffer, NULL, 0, format, d.data, (int) d.stride);
+  image->width = d.w, image->height = d.h, image->channels = d.channels, image->bits = 8;
+  g_free (d.data);
+  tconv_facts_clear (&facts);
+  return TRUE;
+}
+
 gboolean
 tconv_image_load (const char *path, TconvImage *image, GError **error)
 {
-  int w, h;
+  int w, h, channels;
   memset (image, 0, sizeof *image);
   /* a missing file is said before GEGL starts (a few hundred ms and MB) */
   if (!check_readable (path, error))
@@ -112,6 +144,9 @@ tconv_image_load (const char *path, TconvImage *image, GError **error)
   tconv_gegl_start ();
   if (!tconv_image_probe (path, &w, &h, error))
     return FALSE;
+  if (tconv_is_jpeg_file (path) && tconv_jpeg_header (path, &w, &h, &channels, NULL)
+      && channels != 4) /* CMYK: GEGL's loader */
+    return load_jpeg (path, image, error);
 
   GeglNode *graph = gegl_node_new ();
   GeglNode *load = gegl_node_new_child (graph, "operation", "gegl:load", "path", path, NULL);
@@ -189,6 +224,8 @@ write_temporary (GeglBuffer *buffer, const TconvSaveOptions *o, const char *ext,
       FILE           *f = fdopen (fd, "wb");
       TconvPngOptions p = { o->bits, o->png_level, o->x_ppm, o->y_ppm, o->icc };
       gboolean        ok = f && tconv_png_write (buffer, &p, f, error);
+      if (!ok)
+        g_prefix_error (error, "%s: ", path);
       /* a full disk can show only when the last buffered bytes are flushed */
       if (f && fclose (f) != 0 && ok)
         {
@@ -197,7 +234,10 @@ write_temporary (GeglBuffer *buffer, const TconvSaveOptions *o, const char *ext,
         }
       return ok;
     }
+  /* GIO's replace of a file that exists writes a hidden .goutputstream-XXXXXX of its own,
+   * which a signal would leave behind; to a free name it writes that name itself */
   close (fd);
+  g_unlink (tmp);
   GeglNode *graph = gegl_node_new ();
   GeglNode *src = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", buffer, NULL);
   GeglNode *save = saver (graph, ext, tmp, o->quality);
@@ -234,6 +274,13 @@ tconv_output_temporary (const char *path, char **tmp, GError **error)
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s is a folder", path);
       return -1;
     }
+  /* the rename would replace a device or a pipe (as root, /dev/null itself) by the file */
+  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO,
+                   "%s is not a regular file (a device or a pipe); tconv writes files", path);
+      return -1;
+    }
   /* The temporary keeps the extension: GEGL picks the file format from it. */
   *tmp = g_strdup_printf ("%s/.%.*s.tconv-XXXXXX%s", dir,
                           (int) (dot ? (gsize) (dot - base) : strlen (base)), base, dot ? dot : "");
@@ -244,6 +291,8 @@ tconv_output_temporary (const char *path, char **tmp, GError **error)
                    g_strerror (errno));
       g_clear_pointer (tmp, g_free);
     }
+  else
+    tconv_temporaries_add (*tmp);
   return fd;
 }
 
@@ -253,10 +302,18 @@ tconv_output_commit (const char *tmp, const char *path, GError **error)
   if (g_rename (tmp, path) != 0)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: %s", path, g_strerror (errno));
-      g_unlink (tmp);
+      tconv_output_discard (tmp);
       return FALSE;
     }
+  tconv_temporaries_remove (tmp);
   return TRUE;
+}
+
+void
+tconv_output_discard (const char *tmp)
+{
+  g_unlink (tmp);
+  tconv_temporaries_remove (tmp);
 }
 
 gboolean
@@ -273,7 +330,7 @@ tconv_image_save_with (GeglBuffer *buffer, const TconvSaveOptions *o, const char
     return FALSE;
   if (!write_temporary (buffer, o, ext, fd, tmp, path, error))
     {
-      g_unlink (tmp);
+      tconv_output_discard (tmp);
       return FALSE;
     }
   return tconv_output_commit (tmp, path, error);

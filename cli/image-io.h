@@ -46,9 +46,11 @@ typedef struct
 } TconvSaveOptions;
 
 /* A temporary file beside `path` (its descriptor, -1 with an error), and its rename over
- * `path` once complete (removed on failure): how every output is written. */
+ * `path` once complete (removed on failure), or its removal: how every output is written.
+ * A signal that ends the process removes the temporaries not yet renamed (temporaries.h). */
 int      tconv_output_temporary (const char *path, char **tmp, GError **error);
 gboolean tconv_output_commit (const char *tmp, const char *path, GError **error);
+void     tconv_output_discard (const char *tmp);
 
 /* The same with options.  PNG is written by libpng (cli/png-save.c), keeping the colour
  * profile of the buffer's space; other formats by GEGL. */

@@ -1,4 +1,4 @@
-/* PNG to PNG without GEGL (see png-pipeline.h).
+/* PNG or JPEG to PNG or JPEG without GEGL (see png-pipeline.h).
  *
  * The engine hands finished tiles to `store` under its lock; they are converted into
  * output rows.  Rows complete roughly in order, since threads take tiles row by row; the
@@ -12,17 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exif.h"
 #include "image-io.h"
+#include "jpeg-io.h"
 #include "png-pipeline.h"
 #include "png-save.h"
 #include "tconv-error.h"
 
-typedef struct
-{
-  int       w, h, channels, bits;
-  gsize     stride;
-  guint8   *data; /* rows of native-endian u8 or u16 samples */
-} Decoded;
+typedef TconvDecoded Decoded;
 
 gboolean
 tconv_is_png_file (const char *path)
@@ -38,7 +35,7 @@ tconv_is_png_file (const char *path)
 static void
 on_error (png_structp png, png_const_charp msg)
 {
-  g_strlcpy (png_get_error_ptr (png), msg, 256);
+  g_strlcpy (png_get_error_ptr (png), tconv_png_explain (msg), 256);
   png_longjmp (png, 1);
 }
 
@@ -77,6 +74,7 @@ tconv_png_header (const char *path, int *width, int *height, int *channels, GErr
 
   if (info && setjmp (png_jmpbuf (png)) == 0)
     {
+      tconv_png_lenient (png);
       png_init_io (png, f);
       png_read_info (png, info);
       *width = png_get_image_width (png, info), *height = png_get_image_height (png, info);
@@ -95,7 +93,7 @@ tconv_png_header (const char *path, int *width, int *height, int *channels, GErr
 }
 
 static gboolean
-decode (const char *path, Decoded *d, GError **error)
+decode_png (const char *path, Decoded *d, GError **error)
 {
   char        msg[256] = "";
   FILE       *f = fopen (path, "rb");
@@ -107,6 +105,7 @@ decode (const char *path, Decoded *d, GError **error)
 
   if (info && setjmp (png_jmpbuf (png)) == 0)
     {
+      tconv_png_lenient (png);
       png_init_io (png, f);
       png_read_info (png, info);
       d->w = png_get_image_width (png, info), d->h = png_get_image_height (png, info);
@@ -154,8 +153,11 @@ typedef struct
   char           msg[256];
   GMutex         lock;
   GCond          ready;
-  png_structp    png;
+  png_structp    png;   /* the output is a PNG, */
   png_infop      info;
+  TconvJpegWriter *jpeg; /* or a JPEG */
+  const char    *out; /* the output's name, for messages */
+  gboolean       jpeg_out;
 } Pipeline;
 
 static gboolean
@@ -215,7 +217,8 @@ store_rect (gpointer data, int x, int y, int w, int h, const float *src, GError 
   if (wake)
     g_cond_signal (&p->ready);
   if (!ok)
-    g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "PNG could not be written: %s", p->msg);
+    g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: %s could not be written: %s", p->out,
+                 p->jpeg_out ? "JPEG" : "PNG", p->msg);
   g_mutex_unlock (&p->lock);
   return ok;
 }
@@ -235,78 +238,121 @@ next_row (Pipeline *p)
 }
 
 static gpointer
+encoder_failed (Pipeline *p)
+{
+  g_mutex_lock (&p->lock);
+  p->failed = TRUE; /* the library's message is in p->msg: a full disk, or memory */
+  g_mutex_unlock (&p->lock);
+  return NULL;
+}
+
+/* One row into the file; libpng's errors jump to the encoder's setjmp, libjpeg's return
+ * FALSE. */
+static gboolean
+write_row (Pipeline *p, guint8 *row)
+{
+  if (p->jpeg)
+    return tconv_jpeg_writer_row (p->jpeg, row, p->msg);
+  png_write_row (p->png, row);
+  return TRUE;
+}
+
+static gpointer
 encoder (gpointer data)
 {
   Pipeline      *p = data;
   guint8 *volatile row = NULL;
 
-  if (setjmp (png_jmpbuf (p->png)))
+  if (p->png && setjmp (png_jmpbuf (p->png)))
     {
       g_free (row);
-      g_mutex_lock (&p->lock);
-      p->failed = TRUE; /* libpng's message is in p->msg: a full disk, or memory */
-      g_mutex_unlock (&p->lock);
-      return NULL;
+      return encoder_failed (p);
     }
   while ((row = next_row (p)) != NULL)
     {
-      png_write_row (p->png, row);
+      gboolean ok = write_row (p, row);
       g_free (row);
       row = NULL;
+      if (!ok)
+        return encoder_failed (p);
       g_mutex_lock (&p->lock);
       p->next++;
       g_mutex_unlock (&p->lock);
     }
-  if (p->next == p->h)
+  if (p->next == p->h && p->jpeg && !tconv_jpeg_writer_finish (p->jpeg, p->msg))
+    return encoder_failed (p);
+  if (p->next == p->h && p->png)
     png_write_end (p->png, NULL);
   return NULL;
 }
 
-/* The PNG header: size, depth, the input's profile and its print size scaled. */
+/* The input's EXIF, with the result's size and orientation 1, as an eXIf chunk (which
+ * libpng copies). */
+static void
+set_exif (Pipeline *p, const TconvFacts *facts)
+{
+  gsize         size;
+  const guint8 *tiff = facts->exif ? g_bytes_get_data (facts->exif, &size) : NULL;
+  g_autoptr (GBytes) exif = tiff ? tconv_exif_for_output (tiff, size, p->w, p->h,
+                                                          facts->orientation != 1)
+                                 : NULL;
+  if (exif)
+    png_set_eXIf_1 (p->png, p->info, (png_uint_32) g_bytes_get_size (exif),
+                    (png_bytep) g_bytes_get_data (exif, NULL));
+}
+
+/* The PNG header: size, depth, the input's profile, EXIF and print size (scaled). */
 static gboolean
-start_png (Pipeline *p, FILE *f, const char *in_path, int level)
+start_png (Pipeline *p, FILE *f, const TconvFacts *facts, int level)
 {
   static const int types[] = { 0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA,
                                PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA };
-  guint32          x_ppm = 0, y_ppm = 0;
-  g_autoptr (GBytes) icc = NULL;
 
   p->png = png_create_write_struct (PNG_LIBPNG_VER_STRING, p->msg, on_error, on_warning);
   p->info = p->png ? png_create_info_struct (p->png) : NULL;
   if (p->info == NULL || setjmp (png_jmpbuf (p->png)))
     return FALSE;
+  tconv_png_lenient (p->png);
   png_init_io (p->png, f);
   png_set_compression_level (p->png, CLAMP (level, 0, 9));
   png_set_IHDR (p->png, p->info, p->w, p->h, p->bits, types[p->channels], PNG_INTERLACE_NONE,
                 PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
-  if (tconv_png_read_facts (in_path, &x_ppm, &y_ppm, &icc))
-    {
-      if (icc) /* kept byte for byte */
-        png_set_iCCP (p->png, p->info, "ICC profile", PNG_COMPRESSION_TYPE_BASE,
-                      g_bytes_get_data (icc, NULL), (png_uint_32) g_bytes_get_size (icc));
-      if (x_ppm && y_ppm)
-        png_set_pHYs (p->png, p->info, (guint32) ((double) x_ppm * p->w / p->in->w + 0.5),
-                      (guint32) ((double) y_ppm * p->h / p->in->h + 0.5), PNG_RESOLUTION_METER);
-    }
+  if (facts->icc) /* kept byte for byte */
+    png_set_iCCP (p->png, p->info, "ICC profile", PNG_COMPRESSION_TYPE_BASE,
+                  g_bytes_get_data (facts->icc, NULL), (png_uint_32) g_bytes_get_size (facts->icc));
+  if (facts->x_ppm && facts->y_ppm)
+    png_set_pHYs (p->png, p->info, facts->x_ppm, facts->y_ppm, PNG_RESOLUTION_METER);
+  set_exif (p, facts);
   png_write_info (p->png, p->info);
   if (p->bits == 16 && G_BYTE_ORDER == G_LITTLE_ENDIAN)
     png_set_swap (p->png);
   return TRUE;
 }
 
+/* The output's header, in the format its name asks for. */
+static gboolean
+start_output (Pipeline *p, FILE *f, const TconvFacts *facts, const TconvPngPipeline *o)
+{
+  if (!p->jpeg_out)
+    return start_png (p, f, facts, o->level);
+  p->jpeg = tconv_jpeg_writer_new (f, p->w, p->h, p->channels, o->quality, facts, p->msg);
+  return p->jpeg != NULL;
+}
+
 /* Runs the engine with the encoder beside it; the temporary file is complete on TRUE. */
 static gboolean
-run_into (Pipeline *p, const TconvModel *model, FILE *f, const char *in_path, int level,
-          const TconvRunOptions *options, GError **error)
+run_into (Pipeline *p, const TconvModel *model, FILE *f, const TconvFacts *facts,
+          const TconvPngPipeline *o, const TconvRunOptions *options, GError **error)
 {
-  if (!start_png (p, f, in_path, level))
+  const char *format = p->jpeg_out ? "JPEG" : "PNG";
+  if (!start_output (p, f, facts, o))
     {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "PNG could not be written: %s",
-                   p->msg[0] ? p->msg : "out of memory");
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: %s could not be written: %s", p->out,
+                   format, p->msg[0] ? p->msg : "out of memory");
       return FALSE;
     }
   TconvImageInfo info = { p->in->w, p->in->h, p->in->channels };
-  GThread       *thread = g_thread_new ("tconv-png", encoder, p);
+  GThread       *thread = g_thread_new ("tconv-encoder", encoder, p);
   gboolean ok = tconv_engine_run (model, &info, read_rect, p, store_rect, p, options, error);
   g_mutex_lock (&p->lock);
   p->aborted = !ok;
@@ -315,41 +361,81 @@ run_into (Pipeline *p, const TconvModel *model, FILE *f, const char *in_path, in
   g_thread_join (thread);
   if (ok && (p->failed || p->next != p->h))
     {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "PNG could not be written: %s",
-                   p->msg[0] ? p->msg : "out of memory");
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: %s could not be written: %s", p->out,
+                   format, p->msg[0] ? p->msg : "out of memory");
       ok = FALSE;
     }
   return ok;
 }
 
-gboolean
-tconv_png_pipeline_run (const TconvModel *model, const char *in, const char *out,
-                        const TconvPngPipeline *o, const TconvRunOptions *options, int *in_w,
-                        int *in_h, int *out_w, int *out_h, GError **error)
+static gboolean
+is_jpeg_name (const char *path)
 {
-  Decoded  d = { 0 };
-  Pipeline p = { .in = &d };
-  g_autofree char *tmp = NULL;
-  gboolean ok = FALSE;
+  g_autofree char *low = g_ascii_strdown (path, -1);
+  return g_str_has_suffix (low, ".jpg") || g_str_has_suffix (low, ".jpeg");
+}
 
-  /* the size limit from the header (a small file can declare 100000 x 100000) */
-  if (!tconv_image_probe (in, &d.w, &d.h, error) || !decode (in, &d, error))
+gboolean
+tconv_pipeline_header (const char *path, int *width, int *height, int *channels,
+                       GError **error)
+{
+  if (tconv_is_jpeg_file (path))
+    return tconv_jpeg_header (path, width, height, channels, error);
+  return tconv_png_header (path, width, height, channels, error);
+}
+
+gboolean
+tconv_pipeline_takes (const char *in, const char *out)
+{
+  g_autofree char *low = g_ascii_strdown (out, -1);
+  gboolean         png_out = g_str_has_suffix (low, ".png"), jpeg_out = is_jpeg_name (out);
+  int              w, h, channels;
+
+  if ((!png_out && !jpeg_out) || (!tconv_is_png_file (in) && !tconv_is_jpeg_file (in)))
     return FALSE;
-  *in_w = d.w, *in_h = d.h;
-  if (!tconv_engine_output_size (model, d.w, d.h, &p.w, &p.h, error))
-    goto out;
-  *out_w = p.w, *out_h = p.h;
-  for (int i = 0; i < 256; i++)
-    p.lut[i] = i / 255.0f;
-  p.channels = d.channels, p.bits = d.bits;
-  p.row_bytes = (gsize) p.w * p.channels * (p.bits / 8);
-  p.rows = g_new0 (guint8 *, p.h);
-  p.filled = g_new0 (int, p.h);
-  g_mutex_init (&p.lock);
-  g_cond_init (&p.ready);
-  int fd = tconv_output_temporary (out, &tmp, error);
-  FILE *f = fd >= 0 ? fdopen (fd, "wb") : NULL;
-  ok = f && run_into (&p, model, f, in, o->level, options, error);
+  if (!tconv_pipeline_header (in, &w, &h, &channels, NULL))
+    return TRUE; /* the decoder says what is wrong, naming the file */
+  if (tconv_is_jpeg_file (in) && channels == 4)
+    return FALSE; /* CMYK: GEGL's loader */
+  return png_out || channels % 2 == 1; /* JPEG has no alpha: GEGL drops it */
+}
+
+/* The input's pixels and facts, upright; its resolution scaled to the output's size. */
+static gboolean
+load_input (const char *in, Decoded *d, TconvFacts *facts, GError **error)
+{
+  memset (facts, 0, sizeof *facts);
+  facts->orientation = 1;
+  /* the size limit from the header (a small file can declare 100000 x 100000) */
+  if (!tconv_image_probe (in, &d->w, &d->h, error))
+    return FALSE;
+  if (tconv_is_jpeg_file (in))
+    return tconv_jpeg_decode (in, d, facts, error);
+  if (!decode_png (in, d, error))
+    return FALSE;
+  tconv_png_read_facts (in, &facts->x_ppm, &facts->y_ppm, &facts->icc);
+  return TRUE;
+}
+
+static void
+scale_resolution (TconvFacts *facts, const Decoded *in, int out_w, int out_h)
+{
+  if (facts->x_ppm == 0 || facts->y_ppm == 0)
+    facts->x_ppm = facts->y_ppm = 0;
+  facts->x_ppm = (guint32) ((double) facts->x_ppm * out_w / in->w + 0.5);
+  facts->y_ppm = (guint32) ((double) facts->y_ppm * out_h / in->h + 0.5);
+}
+
+/* The engine into the temporary file beside `out`, renamed over it when complete. */
+static gboolean
+write_output (Pipeline *p, const TconvModel *model, const char *out, const TconvFacts *facts,
+              const TconvPngPipeline *o, const TconvRunOptions *options, GError **error)
+{
+  g_autofree char *tmp = NULL;
+  int              fd = tconv_output_temporary (out, &tmp, error);
+  FILE            *f = fd >= 0 ? fdopen (fd, "wb") : NULL;
+  gboolean         ok = f && run_into (p, model, f, facts, o, options, error);
+
   /* a full disk can show only when the last buffered bytes are flushed */
   if (f && fclose (f) != 0 && ok)
     {
@@ -357,10 +443,40 @@ tconv_png_pipeline_run (const TconvModel *model, const char *in, const char *out
       ok = FALSE;
     }
   if (ok)
-    ok = tconv_output_commit (tmp, out, error);
-  else if (tmp)
-    g_unlink (tmp);
+    return tconv_output_commit (tmp, out, error);
+  if (tmp)
+    tconv_output_discard (tmp);
+  return FALSE;
+}
+
+gboolean
+tconv_png_pipeline_run (const TconvModel *model, const char *in, const char *out,
+                        const TconvPngPipeline *o, const TconvRunOptions *options, int *in_w,
+                        int *in_h, int *out_w, int *out_h, GError **error)
+{
+  Decoded    d = { 0 };
+  TconvFacts facts;
+  Pipeline   p = { .in = &d, .out = out, .jpeg_out = is_jpeg_name (out) };
+  gboolean   ok = FALSE;
+
+  if (!load_input (in, &d, &facts, error))
+    return FALSE;
+  *in_w = d.w, *in_h = d.h;
+  if (!tconv_engine_output_size (model, d.w, d.h, &p.w, &p.h, error))
+    goto out;
+  *out_w = p.w, *out_h = p.h;
+  scale_resolution (&facts, &d, p.w, p.h);
+  for (int i = 0; i < 256; i++)
+    p.lut[i] = i / 255.0f;
+  p.channels = d.channels, p.bits = p.jpeg_out ? 8 : d.bits;
+  p.row_bytes = (gsize) p.w * p.channels * (p.bits / 8);
+  p.rows = g_new0 (guint8 *, p.h);
+  p.filled = g_new0 (int, p.h);
+  g_mutex_init (&p.lock);
+  g_cond_init (&p.ready);
+  ok = write_output (&p, model, out, &facts, o, options, error);
   png_destroy_write_struct (p.png ? &p.png : NULL, p.info ? &p.info : NULL);
+  tconv_jpeg_writer_free (p.jpeg);
   for (int y = 0; y < p.h; y++)
     g_free (p.rows[y]);
   g_free (p.rows);
@@ -369,5 +485,6 @@ tconv_png_pipeline_run (const TconvModel *model, const char *in, const char *out
   g_cond_clear (&p.ready);
 out:
   g_free (d.data);
+  tconv_facts_clear (&facts);
   return ok;
 }

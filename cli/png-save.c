@@ -1,6 +1,7 @@
 /* tconv CLI — PNG written with libpng: the colour profile kept (the iCCP of the image's
  * colour space), the resolution scaled (pHYs), a chosen deflate level, and the rows
  * converted a strip at a time rather than the whole image at once. */
+#include <errno.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -16,11 +17,21 @@ typedef struct
   char message[256];
 } PngError;
 
+const char *
+tconv_png_explain (const char *msg)
+{
+  if (g_str_equal (msg, "Read Error")) /* fread(3) came short */
+    return "the file ends before its image data does (truncated?)";
+  if (g_str_equal (msg, "Write Error")) /* fwrite(3) failed: errno says why */
+    return g_strerror (errno);
+  return msg;
+}
+
 static void
 on_png_error (png_structp png, png_const_charp msg)
 {
   PngError *e = png_get_error_ptr (png);
-  g_strlcpy (e->message, msg, sizeof e->message);
+  g_strlcpy (e->message, tconv_png_explain (msg), sizeof e->message);
   png_longjmp (png, 1);
 }
 
@@ -28,6 +39,15 @@ static void
 on_png_warning (png_structp png, png_const_charp msg)
 {
   (void) png, (void) msg; /* libpng's warnings are not the user's business */
+}
+
+void
+tconv_png_lenient (png_structp png)
+{
+  png_set_benign_errors (png, 1);
+#ifdef PNG_SKIP_sRGB_CHECK_PROFILE
+  png_set_option (png, PNG_SKIP_sRGB_CHECK_PROFILE, PNG_OPTION_ON);
+#endif
 }
 
 gboolean
@@ -47,6 +67,7 @@ tconv_png_read_facts (const char *path, guint32 *x_ppm, guint32 *y_ppm, GBytes *
   if (info && setjmp (png_jmpbuf (png)) == 0)
     {
       png_uint_32 x = 0, y = 0, len = 0;
+      tconv_png_lenient (png);
       int         unit = 0, compression;
       png_charp   name;
       png_bytep   profile;
@@ -134,6 +155,7 @@ tconv_png_write (GeglBuffer *buffer, const TconvPngOptions *o, FILE *f, GError *
     ok = FALSE; /* libpng's error: a write that failed (a full disk), or memory */
   else
     {
+      tconv_png_lenient (png);
       png_init_io (png, f);
       png_set_compression_level (png, CLAMP (o->level, 0, 9));
       png_set_IHDR (png, info, r->width, r->height, bits, type, PNG_INTERLACE_NONE,

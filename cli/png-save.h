@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gegl.h>
+#include <png.h>
 #include <stdio.h>
 
 typedef struct
@@ -20,3 +21,14 @@ gboolean tconv_png_write (GeglBuffer *buffer, const TconvPngOptions *o, FILE *f,
  * metre, 0 when none) and its ICC profile as stored (NULL when none).  FALSE when the file
  * is not a PNG. */
 gboolean tconv_png_read_facts (const char *path, guint32 *x_ppm, guint32 *y_ppm, GBytes **icc);
+
+/* libpng's benign complaints as warnings, on reading and on writing: above all "known
+ * incorrect sRGB profile", libpng's verdict on the 3144-byte HP "sRGB IEC61966-2.1"
+ * profile that cameras, Photoshop and scikit-image's sample photos embed (its header
+ * names a rendering intent other than libpng's).  Every viewer takes it, so it is kept
+ * byte for byte like any other profile instead of failing the image. */
+void tconv_png_lenient (png_structp png);
+
+/* libpng's message in words for a person: its "Read Error" (a file that ends early) and
+ * "Write Error" (the system's reason, a full disk) say what happened. */
+const char *tconv_png_explain (const char *msg);

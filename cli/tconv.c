@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+
 #include "artifacts.h"
 #include "batch.h"
 #include "choices.h"
@@ -22,10 +24,28 @@
 #include "catalog.h"
 #include "sr-metrics.h"
 #include "tconv-error.h"
+#include "temporaries.h"
 
-#ifndef TCONV_MODELS_DIR
-#define TCONV_MODELS_DIR NULL
-#endif
+/* The installed models: beside the program, when its tree was moved whole (a --destdir
+ * install, an unpacked archive), else where the build was configured to put them. */
+static const char *
+installed_models (void)
+{
+  static char *dir;
+  if (g_once_init_enter (&dir))
+    {
+      g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+      g_autofree char *bindir = exe ? g_path_get_dirname (exe) : NULL;
+      g_autofree char *beside = bindir && TCONV_MODELS_FROM_BINDIR[0]
+                                  ? g_build_filename (bindir, TCONV_MODELS_FROM_BINDIR, NULL)
+                                  : NULL;
+      g_once_init_leave (&dir, beside && g_file_test (beside, G_FILE_TEST_IS_DIR)
+                                 ? g_canonicalize_filename (beside, NULL)
+                                 : g_strdup (TCONV_INSTALLED_MODELS));
+    }
+  return dir;
+}
+#define TCONV_MODELS_DIR installed_models ()
 
 /* ---- shared flags ------------------------------------------------------------------ */
 
@@ -63,8 +83,14 @@ flag_entries (Flags *f, gboolean with_model)
   for (int i = 0; i < tconv_n_int_settings; i++)
     {
       const TconvIntSetting *d = &tconv_int_settings[i];
+      /* the range the flag is checked against (flags_check_ranges), made once per process */
+      static char **help;
+      if (help == NULL)
+        help = g_new0 (char *, tconv_n_int_settings);
+      if (help[i] == NULL)
+        help[i] = g_strdup_printf ("%s (%d to %d)", d->description, d->min, d->max);
       GOptionEntry e = { d->flag, 0, 0, G_OPTION_ARG_INT, G_STRUCT_MEMBER_P (&f->s, d->offset),
-                         d->description, "N" };
+                         help[i], "N" };
       g_array_append_val (a, e);
     }
   GOptionEntry extra[] = {
@@ -84,20 +110,38 @@ flag_entries (Flags *f, gboolean with_model)
   return (GOptionEntry *) g_array_free (a, FALSE);
 }
 
+/* --scale and --stride not given, told apart from a given 0 */
+#define FLAG_UNSET G_MININT
+
 static void
 flags_init (Flags *f)
 {
   memset (f, 0, sizeof *f);
   tconv_settings_init (&f->s);
-  f->s.scale = 0; /* unset: the model's, else 2 */
+  f->s.scale = f->stride = FLAG_UNSET;
+}
+
+/* Each integer flag within the range its table row declares, before any model is chosen. */
+static gboolean
+flags_check_ranges (const Flags *f, GError **error)
+{
+  for (int i = 0; i < tconv_n_int_settings; i++)
+    {
+      const TconvIntSetting *d = &tconv_int_settings[i];
+      int                    v = G_STRUCT_MEMBER (int, &f->s, d->offset);
+      g_autofree char       *flag = g_strconcat ("--", d->flag, NULL);
+      if (v != FLAG_UNSET && !tconv_flag_in_range (flag, v, d->min, d->max, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
 flags_resolve (Flags *f, GError **error)
 {
-  if (f->stride)
+  if (f->stride != FLAG_UNSET)
     {
-      if (f->s.scale && f->s.scale != f->stride)
+      if (f->s.scale != FLAG_UNSET && f->s.scale != f->stride)
         {
           g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
                        "--scale %d and --stride %d disagree", f->s.scale, f->stride);
@@ -105,6 +149,10 @@ flags_resolve (Flags *f, GError **error)
         }
       f->s.scale = f->stride;
     }
+  if (!flags_check_ranges (f, error))
+    return FALSE;
+  if (f->s.scale == FLAG_UNSET)
+    f->s.scale = 0; /* the model's, else 2 */
   if (f->mode && !tconv_settings_parse_mode (f->mode, &f->s.mode, error))
     return FALSE;
   if (f->interp && !tconv_kernel_shape_parse (f->interp, &f->s.interpolation, error))
@@ -195,18 +243,19 @@ model_for_image (Upscaler *u, const char *in, int channels, GError **error)
   return m;
 }
 
-/* PNG to PNG without GEGL (png-pipeline.h); the model is chosen once the header is read. */
+/* PNG or JPEG without GEGL (png-pipeline.h); the model is chosen once the header is read. */
 static gboolean
-upscale_png (Upscaler *u, const char *in, const char *out, int threads, GError **error)
+upscale_png (Upscaler *u, const char *in, const char *out, int threads, int quality,
+             GError **error)
 {
   int w, h, ow, oh, channels;
-  if (!tconv_png_header (in, &w, &h, &channels, error))
+  if (!tconv_pipeline_header (in, &w, &h, &channels, error))
     return FALSE;
   g_autoptr (TconvModel) model = model_for_image (u, in, channels, error);
   if (model == NULL)
     return FALSE;
   TconvRunOptions  options = run_options (u->flags);
-  TconvPngPipeline p = { u->png_level };
+  TconvPngPipeline p = { u->png_level, quality };
   options.threads = threads ? threads : options.threads;
   if (u->batch)
     options.progress = NULL;
@@ -227,8 +276,10 @@ upscale_file (gpointer data, const char *in, const char *out, int threads, int q
   int        ow, oh;
   gsize      n;
 
-  if (tconv_is_png_file (in) && g_str_has_suffix (out, ".png"))
-    return upscale_png (u, in, out, threads, error);
+  if (!tconv_output_name_check (out, error))
+    return FALSE;
+  if (tconv_pipeline_takes (in, out))
+    return upscale_png (u, in, out, threads, quality, error);
   if (!tconv_image_load (in, &image, error))
     return FALSE;
   g_autoptr (TconvModel) model = model_for_image (u, in, image.channels, error);
@@ -273,12 +324,13 @@ cmd_upscale (int argc, char **argv, GError **error)
 {
   g_autoptr (GOptionContext) ctx = g_option_context_new (
     "IN OUT | -o OUTDIR IN... - upscale an image, or files and folders of them");
-  TconvBatchOptions batch = { 0 };
+  TconvBatchOptions batch;
   Upscaler          u = { 0 };
   Flags             f;
   gboolean          ok;
 
   flags_init (&f);
+  tconv_batch_options_init (&batch);
   u.png_level = TCONV_DEFAULT_PNG_LEVEL;
   g_autofree GOptionEntry *batch_entries = tconv_batch_entries (&batch);
   GOptionEntry             upscale_entries[] = {
@@ -298,12 +350,19 @@ cmd_upscale (int argc, char **argv, GError **error)
                    "usage: tconv upscale IN OUT, or tconv upscale -o OUTDIR IN...; see --help");
       return FALSE;
     }
-  if (u.png_level < 0 || u.png_level > 9)
+  if (!tconv_flag_in_range ("--png-level", u.png_level, 0, 9, error)
+      || !tconv_batch_options_check (&batch, error))
+    return FALSE;
+  if (!batch.outdir && tconv_same_file (argv[1], argv[2]))
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "--png-level must be from 0 to 9, got %d", u.png_level);
+                   "%s would be overwritten by its own result (%s is the same file); give "
+                   "another output name", argv[1], argv[2]);
       return FALSE;
     }
+  if (!batch.outdir && !tconv_output_name_check (argv[2], error))
+    return FALSE;
+  tconv_temporaries_catch_signals ();
   u.flags = &f;
   u.batch = batch.outdir != NULL;
   g_mutex_init (&u.lock);
@@ -382,7 +441,8 @@ cmd_forward (int argc, char **argv, GError **error)
   TconvTensor      out;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!g_option_context_parse (ctx, &argc, &argv, error))
+  if (!g_option_context_parse (ctx, &argc, &argv, error)
+      || !tconv_flag_in_range ("--threads", threads, 0, 64, error))
     return FALSE;
   if (argc != 4)
     {
@@ -742,12 +802,8 @@ cmd_eval (int argc, char **argv, GError **error)
   g_option_context_add_main_entries (ctx, protocol, NULL);
   if (!parse (ctx, flag_entries (&f, TRUE), &argc, &argv, error) || !flags_resolve (&f, error))
     return FALSE;
-  if (jpeg_quality < 0 || jpeg_quality > 100)
-    {
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   "--jpeg takes a quality from 1 to 100, got %d", jpeg_quality);
-      return FALSE;
-    }
+  if (jpeg_quality != 0 && !tconv_flag_in_range ("--jpeg", jpeg_quality, 1, 100, error))
+    return FALSE;
   if (argc < 2)
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
@@ -850,12 +906,17 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   const Command *cmd = NULL;
 
+  if (argc == 2 && g_str_equal (argv[1], "--version"))
+    {
+      printf ("tconv %s\n", TCONV_VERSION);
+      return 0;
+    }
   for (guint i = 0; argc > 1 && i < G_N_ELEMENTS (COMMANDS); i++)
     if (g_str_equal (argv[1], COMMANDS[i].name))
       cmd = &COMMANDS[i];
   if (cmd == NULL)
     {
-      fprintf (stderr, "usage: tconv COMMAND ...\n");
+      fprintf (stderr, "usage: tconv COMMAND ... | tconv --version\n");
       for (guint i = 0; i < G_N_ELEMENTS (COMMANDS); i++)
         fprintf (stderr, "  tconv %-9s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
       return argc > 1 && strcmp (argv[1], "--help") != 0 ? 1 : 0;

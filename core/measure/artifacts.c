@@ -15,11 +15,15 @@ model_upscale (gpointer data, const float *in, int n, float *out, int ow, int oh
   float            *out_c = g_new (float, (gsize) ow * oh * channels);
   gboolean          ok;
 
+  /* a kernel's alpha channel is its own output; its colour channels are divided by it
+   * (resampled premultiplied), which would cancel the very pattern measured */
+  const int         read = channels == 2 || channels == 4 ? channels - 1 : 0;
+
   for (gsize i = 0; i < (gsize) n * n * channels; i++)
     in_c[i] = in[i / channels];
   ok = tconv_engine_run_pixels (model, &info, in_c, out_c, NULL, error);
   for (gsize i = 0; ok && i < (gsize) ow * oh; i++)
-    out[i] = out_c[i * channels];
+    out[i] = out_c[i * channels + read];
   g_free (in_c);
   g_free (out_c);
   return ok;

@@ -179,39 +179,71 @@ set_none_installed (const TconvSettings *s, const char *installed_dir, GError **
                  "model)"), tconv_mode_name (s->mode), *searched ? searched : _("no folder"));
 }
 
+/* Adds " xN" or " N" to `list` unless it already names it. */
+static void
+add_once (GString *list, const char *format, int value)
+{
+  g_autofree char *item = g_strdup_printf (format, value);
+  g_autofree char *padded = g_strdup_printf (", %s,", item);
+  g_autofree char *haystack = g_strdup_printf (", %s,", list->str);
+
+  if (strstr (haystack, padded) == NULL)
+    g_string_append_printf (list, "%s%s", list->len ? ", " : "", item);
+}
+
+/* Why no installed model fits: the scales installed, or the kernels of this scale. */
+static void
+set_not_offered (const TconvSettings *s, int scale, GPtrArray *all, GError **error)
+{
+  g_autoptr (GString) scales = g_string_new (NULL);
+  g_autoptr (GString) kernels = g_string_new (NULL);
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      const TconvModelEntry *e = all->pdata[i];
+      if (e->mode != s->mode)
+        continue;
+      add_once (scales, "x%d", e->scale);
+      if (e->scale == scale)
+        add_once (kernels, "%d", e->kernel);
+    }
+  if (kernels->len == 0)
+    g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                 _("no %s model for scale %d (installed scales: %s); the fixed kernels "
+                   "(mode kernel) take any scale"), tconv_mode_name (s->mode), scale, scales->str);
+  else
+    g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
+                 _("no %s x%d model with kernel %d (installed kernels at x%d: %s)"),
+                 tconv_mode_name (s->mode), scale, s->kernel, scale, kernels->str);
+}
+
 /* The installed model for a learned mode, scale and kernel (0: the best default). */
 static TconvModel *
 find_learned (const TconvSettings *s, int scale, GPtrArray *all, const char *installed_dir,
               GError **error)
 {
-  g_autoptr (GString) offered = g_string_new (NULL);
   TconvModelEntry *best = NULL;
+  gboolean         any = FALSE;
 
   for (guint i = 0; i < all->len; i++)
     {
       TconvModelEntry *e = all->pdata[i];
       if (e->mode != s->mode)
         continue;
-      g_string_append_printf (offered, "%s x%d kernel %d; ", tconv_mode_name (e->mode), e->scale,
-                              e->kernel);
+      any = TRUE;
       if (e->scale != scale || (s->kernel && e->kernel != s->kernel))
         continue;
       if (best == NULL || better_default (e, best, wants_photo (s)))
         best = e;
     }
-  if (best == NULL && offered->len == 0)
+  if (!any)
     {
       set_none_installed (s, installed_dir, error);
       return NULL;
     }
   if (best == NULL)
     {
-      g_autofree char *kernel = s->kernel ? g_strdup_printf (" and kernel %d", s->kernel)
-                                          : g_strdup ("");
-      g_string_truncate (offered, offered->len - 2);
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_INVALID_ARGUMENT,
-                   _("no %s model for scale %d%s; installed: %s"), tconv_mode_name (s->mode), scale,
-                   kernel, offered->str);
+      set_not_offered (s, scale, all, error);
       return NULL;
     }
   return tconv_model_ref (best->model);

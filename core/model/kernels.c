@@ -28,7 +28,11 @@ tconv_kernel_shape_parse (const char *name, TconvInterp *shape, GError **error)
 int
 tconv_kernel_natural_size (TconvInterp shape, int stride)
 {
-  return SUPPORT[shape] * stride;
+  /* At stride 1 an even kernel cannot be centred on a pixel: keeping the size would need
+   * output padding 1, which stride 1 forbids.  One more tap (a zero of every interpolating
+   * kernel) centres it, and x1 is then the identity, as it is for any interpolation. */
+  int taps = SUPPORT[shape] * stride;
+  return stride == 1 && taps % 2 == 0 ? taps + 1 : taps;
 }
 
 void

@@ -23,7 +23,8 @@ typedef struct
 const char *tconv_kernel_shape_name  (TconvInterp shape);
 gboolean    tconv_kernel_shape_parse (const char *name, TconvInterp *shape, GError **error);
 
-/* The support in output pixels: stride * (1, 2, 4, 6) for box, tent, cubic, Lanczos-3. */
+/* The support in output pixels: stride * (1, 2, 4, 6) for box, tent, cubic, Lanczos-3;
+ * at stride 1 an even support gets one more tap, so the kernel is centred. */
 int tconv_kernel_natural_size (TconvInterp shape, int stride);
 
 /* The padding and output_padding that make a transposed convolution's output exactly

@@ -46,29 +46,54 @@ tconv_ycbcr_to_rgb (const float ycbcr[3], float rgb[3])
     rgb[i] = (float) (inv[i][0] * d[0] + inv[i][1] * d[1] + inv[i][2] * d[2]);
 }
 
+/* Colour is resampled premultiplied by alpha, the standard for resampling: a pixel's
+ * colour weighs as much as it is seen, so the colour left under fully transparent pixels
+ * (what an eraser leaves) cannot bleed into the visible edge.  Straight alpha in and out;
+ * below this alpha the colour is unknowable and written as 0. */
+#define ALPHA_EPSILON 1e-6f
+
+/* Pixel i of the interleaved `pixels`, colour premultiplied into `px`. */
+static inline const float *
+premultiplied (const float *pixels, gsize i, int ch, float px[4])
+{
+  const float *p = pixels + i * ch;
+  if (ch != 2 && ch != 4)
+    return p;
+  for (int c = 0; c < ch - 1; c++)
+    px[c] = p[c] * p[ch - 1];
+  px[ch - 1] = p[ch - 1];
+  return px;
+}
+
 /* Interleaved pixels (ch channels) -> the network's input planes and the side planes
- * (chroma, alpha).  One loop per colour case, so each inner loop is branch-free. */
+ * (chroma, alpha), colour premultiplied.  One loop per colour case. */
 void
 tconv_split_pixels (const TconvModel *model, const float *pixels, int ch, TconvTensor *net,
               TconvTensor *side)
 {
   const gsize plane = (gsize) net->w * net->h;
   const int   net_c = net->c, gray = ch <= 2, has_alpha = ch == 2 || ch == 4;
-  float      *n0 = net->data;
+  float      *n0 = net->data, px[4];
 
   if (model->color == TCONV_COLOR_ALL || (!gray && model->color != TCONV_COLOR_Y))
-    for (int c = 0; c < net_c; c++) /* the model's channels are the image's first ones */
-      for (gsize i = 0; i < plane; i++)
-        n0[c * plane + i] = pixels[i * ch + c];
+    for (gsize i = 0; i < plane; i++) /* the model's channels are the image's first ones */
+      {
+        const float *p = premultiplied (pixels, i, ch, px);
+        for (int c = 0; c < net_c; c++)
+          n0[c * plane + i] = p[c];
+      }
   else if (gray) /* gray is its own Y; an rgb model sees it on all three channels */
-    for (int c = 0; c < net_c; c++)
-      for (gsize i = 0; i < plane; i++)
-        n0[c * plane + i] = pixels[i * ch];
+    for (gsize i = 0; i < plane; i++)
+      {
+        const float v = premultiplied (pixels, i, ch, px)[0];
+        for (int c = 0; c < net_c; c++)
+          n0[c * plane + i] = v;
+      }
   else
     for (gsize i = 0; i < plane; i++)
       {
         float ycc[3];
-        tconv_rgb_to_ycbcr (pixels + i * ch, ycc);
+        tconv_rgb_to_ycbcr (premultiplied (pixels, i, ch, px), ycc);
         n0[i] = ycc[0];
         side->data[i] = ycc[1];
         side->data[plane + i] = ycc[2];
@@ -85,8 +110,27 @@ clamp01 (float v)
   return v < 1.0f ? v : 1.0f;
 }
 
+/* A row of `n` output pixels to their final values in [0, 1].  With alpha, colour is
+ * divided by the alpha as resampled, before either is clamped: where a kernel overshoots
+ * (alpha 1.05 beside an edge), colour overshoots with it, and the quotient is the colour. */
+static void
+finish_row (float *q, int n, int ch, gboolean has_alpha)
+{
+  if (!has_alpha)
+    for (int i = 0; i < n * ch; i++)
+      q[i] = clamp01 (q[i]);
+  else
+    for (int x = 0; x < n; x++, q += ch)
+      {
+        const float a = q[ch - 1];
+        for (int c = 0; c < ch - 1; c++)
+          q[c] = a > ALPHA_EPSILON ? clamp01 (q[c] / a) : 0.0f;
+        q[ch - 1] = clamp01 (a);
+      }
+}
+
 /* The owned ow x oh span at (rx0, ry0) of the output planes -> interleaved pixels,
- * clamped to [0, 1]; the inverse of split_pixels. */
+ * clamped to [0, 1], colour unpremultiplied; the inverse of split_pixels. */
 void
 tconv_merge_planes (const TconvModel *model, const TconvTensor *net, const TconvTensor *side, int rx0,
               int ry0, int ow, int oh, int ch, float *outpix, gsize out_row)
@@ -102,29 +146,25 @@ tconv_merge_planes (const TconvModel *model, const TconvTensor *net, const Tconv
       if (model->color == TCONV_COLOR_ALL || (!gray && model->color != TCONV_COLOR_Y))
         for (int c = 0; c < MIN (net_c, ch); c++)
           for (int x = 0; x < ow; x++)
-            q[x * ch + c] = clamp01 (n0[c * oplane + x]);
-      else if (gray && net_c == 1 && ch == 1) /* the common case, as one vector loop */
-        for (int x = 0; x < ow; x++)
-          q[x] = clamp01 (n0[x]);
+            q[x * ch + c] = n0[c * oplane + x];
       else if (gray)
         for (int x = 0; x < ow; x++)
           {
             float v = 0.0f;
             for (int c = 0; c < net_c; c++)
               v += n0[c * oplane + x];
-            q[x * ch] = clamp01 (v / net_c);
+            q[x * ch] = v / net_c;
           }
       else
         for (int x = 0; x < ow; x++)
           {
             const float ycc[3] = { n0[x], side->data[row + x], side->data[oplane + row + x] };
             tconv_ycbcr_to_rgb (ycc, q + x * ch);
-            for (int c = 0; c < 3; c++)
-              q[x * ch + c] = clamp01 (q[x * ch + c]);
           }
       if (has_alpha && side->c)
         for (int x = 0; x < ow; x++)
-          q[x * ch + ch - 1] = clamp01 (side->data[(side->c - 1) * oplane + row + x]);
+          q[x * ch + ch - 1] = side->data[(side->c - 1) * oplane + row + x];
+      finish_row (q, ow, ch, has_alpha);
     }
 }
 

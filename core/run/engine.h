@@ -5,7 +5,9 @@
  * 4 (RGBA) channels.  Each tile is read with the halo the model's layers state, so the
  * tiled result equals the whole-image result.  Colour follows the model: a `y` model sees
  * BT.601 Y (chroma and alpha are upscaled with bicubic), an `rgb` model sees R'G'B',
- * fixed kernels see every channel. */
+ * fixed kernels see every channel.  With alpha, colour is resampled premultiplied by it
+ * (core/run/color.c): pixels come and go straight (GIMP's and PNG's alpha), and the
+ * colour under fully transparent pixels has no effect on the result. */
 #pragma once
 
 #include "model.h"

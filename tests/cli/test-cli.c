@@ -493,6 +493,22 @@ test_profile_and_resolution (void)
   g_assert_nonnull (c_out);
   g_autoptr (GBytes) p_in = iccp_profile (c_in), p_out = iccp_profile (c_out);
   g_assert_true (g_bytes_equal (p_in, p_out));
+
+  /* HP's 3144-byte "sRGB IEC61966-2.1", which libpng calls known-incorrect: kept as it is,
+   * by the PNG pipeline (.png) and by GEGL's decoding with libpng's writer (.PNG) */
+  g_autofree char *hp = data_path ("icc", "chelsea-hp-srgb.png");
+  const char      *outs[] = { "hp-x2.png", "hp-x2.PNG" };
+  for (guint i = 0; i < G_N_ELEMENTS (outs); i++)
+    {
+      g_autofree char *hp_out = g_build_filename (tmpdir, outs[i], NULL);
+      g_autofree char *o4 = NULL, *e4 = NULL;
+      g_assert_cmpint (tconv (&o4, &e4, "upscale", hp, hp_out, "-q", NULL), ==, 0);
+      g_autoptr (GBytes) hp_c = png_chunk (hp, "iCCP"), hp_c_out = png_chunk (hp_out, "iCCP");
+      g_assert_nonnull (hp_c_out);
+      g_autoptr (GBytes) hp_p = iccp_profile (hp_c), hp_p_out = iccp_profile (hp_c_out);
+      g_assert_cmpuint (g_bytes_get_size (hp_p), ==, 3144);
+      g_assert_true (g_bytes_equal (hp_p, hp_p_out));
+    }
 }
 
 static void

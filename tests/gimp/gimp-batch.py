@@ -75,3 +75,21 @@ cfg.set_property("mode", "transposed")
 result = proc.run(cfg)
 print("files status", status_name(result.index(0)))
 print("files outputs", " ".join(sorted(os.listdir(os.path.join(work, "folder-out")))))
+
+# A layer with green under its transparent half (tests/data/photo/rgba-hidden-green.png):
+# colour is resampled premultiplied by alpha, so no visible pixel takes on the green.
+image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE,
+                       Gio.File.new_for_path(os.path.join(data, "photo", "rgba-hidden-green.png")))
+# (every geometry argument given: a procedure's config starts from its last run's values)
+result = run(image, mode="kernel", interpolation="bicubic", scale=2, padding=-1, dilation=1,
+             **{"kernel-size": 0, "output-padding": -1})
+layer = image.get_layers()[0]
+opaque = layer.get_pixel(0, 0).get_rgba()
+worst = 0.0
+for y in range(layer.get_height()):
+    for x in range(layer.get_width()):
+        r, g, b, a = layer.get_pixel(x, y).get_rgba()
+        if a > 0.5 / 255:
+            worst = max(worst, abs(r - opaque[0]), abs(g - opaque[1]), abs(b - opaque[2]))
+print("hidden colour", status_name(result.index(0)), layer.get_width(), layer.get_height(),
+      "fringe", worst >= 0.01, round(worst, 4))

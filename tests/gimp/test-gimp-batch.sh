@@ -91,13 +91,16 @@ else not_ok "files procedure: the unreadable file is named"; grep -i "tconv-upsc
 set -- $("$pngdiff" "$work/cli.png" "$work/folder-out/a_x2.png")
 if [ "$1" = "$2" ] && awk "BEGIN { exit !($3 <= 1.0) }"; then ok "files procedure: its result equals tconv upscale"
 else not_ok "files procedure: its result equals tconv upscale ($*)"; fi
+if grep -q "^hidden colour SUCCESS 48 32 fringe False" "$work/out"
+then ok "transparency: the colour under erased pixels makes no fringe on the visible edge"
+else not_ok "transparency: the colour under erased pixels makes no fringe"; grep "^hidden colour" "$work/out"; fi
 
 gimp plug-in-script-fu-eval "
   (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE \"$in\")))
          (drawables (car (gimp-image-get-selected-drawables image))))
     (plug-in-tconv-upscale RUN-NONINTERACTIVE image drawables
       \"resize-conv\" 5 0 -1 -1 1 \"bicubic\" \"\" \"in-place\" 0 0))"
-if [ $? -ne 0 ] && grep -q 'no resize-conv model for scale 5; installed: resize-conv x2' "$work/out"
+if [ $? -ne 0 ] && grep -q 'no resize-conv model for scale 5 (installed scales: x2)' "$work/out"
 then ok "invalid combination is a calling error naming what is installed"
 else not_ok "invalid combination is a calling error naming what is installed"; cat "$work/out"; fi
 
