@@ -315,8 +315,9 @@ tconv_ncnn_model (const TconvNcnnNet *net, const char *what, GError **error)
       "{\"ncnn_family\": \"%s (blobs Input1 -> Eltwise4)\", \"pre_padding\": "
       "\"replicate %d px on every side (its program's), in the graph as layer 0\", "
       "\"values\": \"RGB in [0, 1]; 8-bit out clamped, v * 255 + 0.5 truncated\", "
-      "\"alpha\": \"upscaled bicubic beside the net, the colour channels as stored, as "
-      "its program does\"}", family, m.prepad);
+      "\"alpha\": \"colour premultiplied by alpha into the net and divided after, alpha "
+      "upscaled bicubic beside it, as for every tconv model (its program feeds straight "
+      "colour: the same on opaque pixels)\"}", family, m.prepad);
   take_storage (model);
   g_ptr_array_unref (m.scratch);
   model->mode = TCONV_MODE_TRANSPOSED; /* SRVGG's conv + pixel shuffle head is one */
