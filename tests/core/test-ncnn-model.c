@@ -3,7 +3,8 @@
  *   test-ncnn-model                      the tiny SRVGG x2 and Deconvolution nets in
  *                                        tests/data/ncnn, whole and tiled
  *   test-ncnn-model MODEL.param IO.bin   a real file against its io file; prints the
- *                                        largest difference in 8-bit levels */
+ *                                        largest difference in 8-bit levels, whole and
+ *                                        in 16-pixel tiles */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -158,9 +159,10 @@ main (int argc, char **argv)
   if (argc == 3)
     {
       Io io = read_io (argv[2]);
-      printf ("%s: %dx%d x%d: largest difference from PyTorch %.3g (%.4f levels of 255)\n",
-              argv[1], io.w, io.h, io.scale, max_diff (argv[1], &io, 0),
-              255 * max_diff (argv[1], &io, 0));
+      const double whole = max_diff (argv[1], &io, 0), tiled = max_diff (argv[1], &io, 16);
+      printf ("%s: %dx%d x%d: largest difference from PyTorch %.3g (%.4f levels of 255); "
+              "in 16-pixel tiles %.3g\n", argv[1], io.w, io.h, io.scale, whole, 255 * whole,
+              tiled);
       return 0;
     }
   g_test_init (&argc, &argv, NULL);
