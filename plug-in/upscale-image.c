@@ -286,7 +286,11 @@ checkerboard_layer (GeglBuffer *result, int scale)
 }
 
 /* The spectrum of a result's detail (its Y minus a smooth Y of the same size), over the
- * centre's largest power-of-two square up to 512: the checkerboard's peaks at k/s. */
+ * centre's largest power-of-two square up to 512 (the checkerboard's peaks at k/s), at
+ * the result's size like every other compare layer, so they align in the Layers panel:
+ * stretched by nearest neighbour here, so each frequency is one flat block (a layer
+ * scaled by GIMP without interpolation was not always: once 129 column changes for 128
+ * columns).  The peaks stay at k/s of the way from the centre to each edge. */
 static GeglBuffer *
 spectrum_layer (GeglBuffer *result, GeglBuffer *smooth, int *side)
 {
@@ -297,11 +301,15 @@ spectrum_layer (GeglBuffer *result, GeglBuffer *smooth, int *side)
 
   gegl_buffer_get (result, r, 1.0, y, plane, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
   gegl_buffer_get (smooth, r, 1.0, y, ref, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
-  *side = tconv_spectrum_side (r->width, r->height, 512);
-  float      *spec = g_new (float, (gsize) *side * *side);
-  GeglBuffer *out = gegl_buffer_new (GEGL_RECTANGLE (0, 0, *side, *side), y);
-  tconv_spectrum (plane, ref, r->width, r->height, *side, spec);
-  gegl_buffer_set (out, NULL, 0, y, spec, GEGL_AUTO_ROWSTRIDE);
+  const int  s = *side = tconv_spectrum_side (r->width, r->height, 512);
+  float     *spec = g_new (float, (gsize) s * s);
+  GeglBuffer *out = gegl_buffer_new (GEGL_RECTANGLE (0, 0, r->width, r->height), y);
+  tconv_spectrum (plane, ref, r->width, r->height, s, spec);
+  for (int j = 0; j < r->height; j++) /* into `plane`, which is r's size */
+    for (int i = 0; i < r->width; i++) /* the square's pixel under this one's centre */
+      plane[(gsize) j * r->width + i] = spec[(gsize) ((2 * j + 1) * s / (2 * r->height)) * s
+                                             + (2 * i + 1) * s / (2 * r->width)];
+  gegl_buffer_set (out, NULL, 0, y, plane, GEGL_AUTO_ROWSTRIDE);
   g_free (plane);
   g_free (ref);
   g_free (spec);

@@ -2,8 +2,10 @@
  * (tests/meson.build): with TCONV_DIALOG_SELFTEST=FILE the dialog drives its
  * own widgets (spin buttons, check boxes, the preview's view), records what it shows in
  * FILE, saves screenshots next to it (FILE-normal.png, -compare.png, -spectrum.png), then
- * writes where its Upscale button is on the screen and waits for a real pointer click
- * there (tests/gimp/test-gimp-dialog.sh clicks with xdotool); without one it cancels. */
+ * writes where its Upscale button is on the screen once the button can take a click, and
+ * waits for a real pointer click there (tests/gimp/test-gimp-dialog.sh clicks with
+ * xdotool); without one it cancels.  The dialog's response is logged, so the test tells a
+ * click that missed from a run that went wrong. */
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
@@ -18,6 +20,8 @@ typedef struct
   char        *path;
   int          step, waited, waited_compare, rendered_before, settling;
   gboolean     parked;
+  guint        source;            /* the stepping timeout */
+  int          ok_x, ok_y;        /* Upscale's centre at the last tick, root coordinates */
 } SelfTest;
 
 static void
@@ -130,22 +134,52 @@ describe_preview (SelfTest *t)
   g_string_append (t->log, text);
 }
 
-/* Where a real click presses Upscale: the button's centre in root coordinates. */
+/* Whether Upscale can take a click where t->ok_x, t->ok_y say (its centre in root
+ * coordinates): mapped, sensitive, and in the same place as at the last tick (a relayout
+ * still pending after the last step would move it, and a click at a stale place misses). */
+static gboolean
+ok_button_ready (SelfTest *t)
+{
+  GtkWidget    *ok = gtk_dialog_get_widget_for_response (GTK_DIALOG (t->d->dialog), GTK_RESPONSE_OK);
+  GtkWidget    *top = gtk_widget_get_toplevel (ok);
+  GtkAllocation a;
+  int           wx, wy, rx, ry;
+
+  if (!gtk_widget_get_mapped (ok) || !gtk_widget_is_sensitive (ok))
+    return FALSE;
+  gtk_widget_get_allocation (ok, &a);
+  gtk_widget_translate_coordinates (ok, top, a.width / 2, a.height / 2, &wx, &wy);
+  gdk_window_get_origin (gtk_widget_get_window (top), &rx, &ry);
+  gboolean still = rx + wx == t->ok_x && ry + wy == t->ok_y;
+  t->ok_x = rx + wx;
+  t->ok_y = ry + wy;
+  return still;
+}
+
+/* Where a real click presses Upscale, for the test's xdotool; the log so far with it. */
 static void
 publish_ok_button (SelfTest *t)
 {
-  GtkWidget    *ok = gtk_dialog_get_widget_for_response (GTK_DIALOG (t->d->dialog), GTK_RESPONSE_OK);
-  GtkAllocation a;
-  int           wx, wy, rx, ry;
-  gtk_widget_get_allocation (ok, &a);
-  gtk_widget_translate_coordinates (ok, gtk_widget_get_toplevel (ok), a.width / 2, a.height / 2,
-                                    &wx, &wy);
-  gdk_window_get_origin (gtk_widget_get_window (gtk_widget_get_toplevel (ok)), &rx, &ry);
   g_string_append_printf (t->log, "model-files-read-after-first-refresh: %u\n",
                           tconv_model_files_read () - t->d->files_after_first);
-  g_string_append_printf (t->log, "refreshes: %d\nok-button: %d %d\n", t->d->refreshes, rx + wx,
-                          ry + wy);
+  g_string_append_printf (t->log, "refreshes: %d\n", t->d->refreshes);
+  if (t->ok_x >= 0)
+    g_string_append_printf (t->log, "ok-button: %d %d\n", t->ok_x, t->ok_y);
+  else
+    g_string_append (t->log, "ok-button-never-ready: unmapped, insensitive or moving\n");
   g_file_set_contents (t->path, t->log->str, -1, NULL);
+}
+
+/* The dialog's answer (the click's, or the give-up's cancel), logged for the test; the
+ * test ends with it: the stepping stops before the dialog (whose state it reads) goes. */
+static void
+on_response (GtkDialog *dialog, int response, SelfTest *t)
+{
+  g_signal_handlers_disconnect_by_data (dialog, t);
+  g_string_append_printf (t->log, "response: %s\n",
+                          response == GTK_RESPONSE_OK ? "upscale" : "cancel");
+  g_file_set_contents (t->path, t->log->str, -1, NULL);
+  g_source_remove (t->source); /* frees t */
 }
 
 /* Learned mode at a scale without a model, then kernel mode with explicit values. */
@@ -253,7 +287,19 @@ self_test_step (gpointer data)
       break;
     case 8: /* back to the default model: what the click will run */
       record (t, "before the click");
+      break;
+    case 9: /* publish where Upscale is once a click there can press it (~30 s at most) */
+      if (!ok_button_ready (t) && t->waited++ < 150)
+        return G_SOURCE_CONTINUE;
+      if (t->waited > 150)
+        t->ok_x = t->ok_y = -1;
       publish_ok_button (t);
+      t->waited = 0;
+      if (t->ok_x < 0)
+        {
+          gtk_dialog_response (GTK_DIALOG (t->d->dialog), GTK_RESPONSE_CANCEL);
+          return G_SOURCE_REMOVE;
+        }
       break;
     default: /* wait for the click (~60 s), then give up */
       if (t->waited++ < 300)
@@ -283,7 +329,8 @@ tconv_dialog_self_test_start (TconvDialog *d)
   t->d = d;
   t->log = g_string_new (NULL);
   t->path = g_strdup (path);
-  /* removed with the dialog's main loop: the test ends when the dialog does */
-  g_timeout_add_full (G_PRIORITY_DEFAULT, 200, self_test_step, t,
-                      (GDestroyNotify) self_test_free);
+  t->ok_x = t->ok_y = -1;
+  t->source = g_timeout_add_full (G_PRIORITY_DEFAULT, 200, self_test_step, t,
+                                  (GDestroyNotify) self_test_free);
+  g_signal_connect (d->dialog, "response", G_CALLBACK (on_response), t);
 }

@@ -95,12 +95,17 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# this test's plug-in only, by its path in this test's profile: a bare "plug-ins/tconv/tconv"
+# matches the plug-in of every other GIMP test running on the machine too
+plug_in = os.path.join(os.environ["GIMP3_DIRECTORY"], "plug-ins", "tconv", "tconv")
+
+
 def killer():
     # kill once the plug-in has computed for a while (its CPU time, not the wall clock:
     # a fast machine must not finish first, a loaded one must not be killed while loading)
     deadline = time.time() + 60
     while time.time() < deadline:
-        found = subprocess.run(["pgrep", "-f", "plug-ins/tconv/tconv"], capture_output=True,
+        found = subprocess.run(["pgrep", "-f", plug_in], capture_output=True,
                                text=True).stdout.split()
         try:
             if found and cpu_seconds(found[0]) >= 0.6:
@@ -108,7 +113,7 @@ def killer():
         except OSError:
             pass
         time.sleep(0.02)
-    subprocess.run(["pkill", "-9", "-f", "plug-ins/tconv/tconv"])
+    subprocess.run(["pkill", "-9", "-f", plug_in])
 
 
 threading.Thread(target=killer).start()

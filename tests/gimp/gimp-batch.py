@@ -1,8 +1,9 @@
 # python-fu-eval part of tests/gimp/test-gimp-batch.sh: runs inside gimp-console.
 # Reads WORK and DATA from the environment; prints lines the shell script checks.
 import os
+import struct
 
-from gi.repository import Gimp, Gio
+from gi.repository import Gegl, Gimp, Gio
 
 work, data = os.environ["TCONV_WORK"], os.environ["TCONV_TEST_DATA"]
 
@@ -29,8 +30,10 @@ result = run(image, mode="transposed", scale=2)
 print("python-fu status", status_name(result.index(0)))
 Gimp.file_save(Gimp.RunMode.NONINTERACTIVE, image, Gio.File.new_for_path(os.path.join(work, "py.png")), None)
 
+# compare on 100x80 (neither square nor a power of two: the spectrum's square, 128, is
+# smaller than the 200x160 image and is stretched to it)
 image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE,
-                       Gio.File.new_for_path(os.path.join(data, "Set5", "img_003.png")))
+                       Gio.File.new_for_path(os.path.join(work, "small.png")))
 result = run(image, mode="compare", scale=2)
 compared = result.index(1)
 print("compare size", compared.get_width(), compared.get_height())
@@ -39,6 +42,24 @@ for layer in compared.get_layers():
     # every compare layer at the image's origin and size, pixel-aligned with the others
     print("compare layer geometry:", layer.get_name(), *layer.get_offsets()[1:],
           layer.get_width(), layer.get_height())
+
+
+def steps(layer):
+    """How often a column differs from the one before it, and a row from the row above."""
+    buf = layer.get_buffer()
+    r = buf.get_extent()
+    v = struct.unpack("%df" % (r.width * r.height),
+                      bytes(buf.get(r, 1.0, "Y' float", Gegl.AbyssPolicy.NONE)))
+    cols = [v[x::r.width] for x in range(r.width)]
+    rows = [v[y * r.width:(y + 1) * r.width] for y in range(r.height)]
+    return (sum(a != b for a, b in zip(cols, cols[1:])),
+            sum(a != b for a, b in zip(rows, rows[1:])))
+
+
+# nearest: the 128 columns and rows of the spectrum stay flat blocks, 127 steps each way
+# (any smoothing interpolation changes at nearly every one of the 200 and 160)
+spectrum = [layer for layer in compared.get_layers() if layer.get_name().startswith("Spectrum")]
+print("compare spectrum steps", *steps(spectrum[0]))
 
 # Kernel-mode geometries whose size is not scale x input: the image takes the size the
 # formula gives, as `tconv upscale` does (the shell script compares the two).

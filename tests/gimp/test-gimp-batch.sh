@@ -16,7 +16,7 @@ passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok - $1"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
 expect() { # DESCRIPTION LINE
-  if grep -qxF "$2" "$work/out"; then ok "$1"; else not_ok "$1 (no \"$2\")"; fi
+  if grep -qxF "$2" "$work/out"; then ok "$1"; else not_ok "$1 (no \"$2\")"; return 1; fi
 }
 # the console of whichever series is installed: 3.0 names it gimp-console-3.0, 3.2
 # gimp-console-3.2 (and gimp-console)
@@ -51,18 +51,22 @@ status=$?
 if [ $status -eq 0 ] && same_as_cli "$work/py.png"; then ok "python-fu upscale equals tconv upscale"
 else not_ok "python-fu upscale equals tconv upscale"; cat "$work/out"; fi
 layers=$(grep -c "^compare layer:" "$work/out")
-if grep -q 'compare size 512 512' "$work/out" && [ "$layers" -eq 6 ] \
+if grep -q 'compare size 200 160' "$work/out" && [ "$layers" -eq 6 ] \
    && grep -q 'compare layer: Transposed convolution (tiny-x2)' "$work/out" \
    && grep -q 'compare layer: Resize + convolution (tiny-rc-x2)' "$work/out" \
    && grep -q 'compare layer: GIMP NoHalo' "$work/out" \
    && grep -q 'compare layer: GIMP cubic' "$work/out" \
    && grep -q 'compare layer: Checkerboard map' "$work/out" \
-   && grep -q 'compare layer: Spectrum of tiny-x2' "$work/out"; then ok "compare mode makes its six layers"
+   && grep -q 'compare layer: Spectrum of tiny-x2 (centre 128x128' "$work/out"; then
+  ok "compare mode makes its six layers"
 else not_ok "compare mode makes its six layers"; cat "$work/out"; fi
 
-if [ "$(grep -c '^compare layer geometry: .* 0 0 512 512$' "$work/out")" -eq 6 ]
-then ok "every compare layer sits at the origin with the image's size"
-else not_ok "every compare layer sits at the origin with the image's size"; grep '^compare layer geometry' "$work/out"; fi
+if [ "$(grep -c '^compare layer geometry: .* 0 0 200 160$' "$work/out")" -eq 6 ]
+then ok "every compare layer sits at the origin with the image's size, the spectrum's too"
+else not_ok "every compare layer sits at the origin with the image's size, the spectrum's too"
+  grep '^compare layer geometry' "$work/out"; fi
+expect "the 128x128 spectrum is stretched to 200x160 by nearest neighbour" \
+  "compare spectrum steps 127 127" || grep '^compare spectrum' "$work/out"
 
 # one output-size rule: the plug-in's image is the CLI's size and pixels
 geometry() { # NAME CLI-FLAGS...

@@ -27,17 +27,22 @@ echo "# $("$gimp_gui" --version 2>/dev/null | head -1)"
 TCONV_MODEL_PATH="$models" "$cli" upscale "$in" "$work/cli.png" --quiet
 
 # Inside Xvfb: GIMP opens the dialog from a script; once the self-test has published
-# where Upscale is, the pointer clicks it.
+# where Upscale is (the button mapped, sensitive and still), the pointer clicks it.  No
+# time limit of its own on that wait: on a loaded machine GIMP's start (a fresh profile
+# queries every plug-in) and the preview's renders took longer than a fixed count of
+# polls allowed, the click never came and the image stayed 256x256; the wait ends with
+# GIMP, and the `timeout` around the session bounds it.
 cat >"$work/session.sh" <<'SESSION'
-log=$1 out=$2; shift 2
+log=$1; shift
 "$@" &
-gimp_pid=$!
-for _ in $(seq 1 600); do
-  grep -q '^ok-button:' "$log" 2>/dev/null && break
+gimp_pid=$! started=$(date +%s)
+until grep -q '^ok-button' "$log" 2>/dev/null; do
+  kill -0 "$gimp_pid" 2>/dev/null || break
   sleep 0.2
 done
-set -- $(sed -n 's/^ok-button: //p' "$log")
-[ $# -eq 2 ] && xdotool mousemove "$1" "$2" sleep 0.3 click 1
+echo $(($(date +%s) - started)) >"$log-waited"
+set -- $(sed -n 's/^ok-button: //p' "$log" 2>/dev/null)
+[ $# -eq 2 ] && xdotool mousemove --sync "$1" "$2" sleep 0.3 click 1
 wait "$gimp_pid"
 SESSION
 
@@ -50,7 +55,7 @@ for lang in en ru; do
   [ "$lang" = ru ] && export LANGUAGE=ru LANG=ru_RU.UTF-8 || export LANGUAGE=en LANG=C.UTF-8
   GIMP3_DIRECTORY="$profile" TCONV_MODEL_PATH="$models" XDG_DATA_HOME="$work/xdg" \
   TCONV_DIALOG_SELFTEST="$log" \
-    timeout 300 xvfb-run -a -s "-screen 0 1600x1200x24" sh "$work/session.sh" "$log" "$clicked" \
+    timeout 600 xvfb-run -a -s "-screen 0 1600x1200x24" sh "$work/session.sh" "$log" \
       "$gimp_gui" -n -d -f -s --batch-interpreter=plug-in-script-fu-eval -b "
       (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE \"$in\")))
              (drawables (car (gimp-image-get-selected-drawables image))))
@@ -62,6 +67,7 @@ for lang in en ru; do
     not_ok "dialog ($lang) opened and ran its self-test"; tail -20 "$work/gimp-$lang.log"; continue
   fi
   ok "dialog ($lang) opened and ran its self-test"
+  echo "# $lang: Upscale was published $(cat "$log-waited") s after GIMP started"
   section initial "$log" >"$work/initial"
   check "$lang: initial formula" "formula: H: (256-1)*2 - 2*4 + 1*(10-1) + 0 + 1 = 512" "$work/initial"
   check "$lang: both axes" "W: (256-1)*2 - 2*4 + 1*(10-1) + 0 + 1 = 512" "$work/initial"
@@ -114,6 +120,8 @@ for lang in en ru; do
       cp "$log-$view.png" "$outdir/dialog-$lang-$view.png"; ok "$lang: screenshot dialog-$lang-$view.png"
     else not_ok "$lang: screenshot of the $view view"; fi
   done
+  check "$lang: Upscale was ready for the click" "ok-button: " "$log"
+  check "$lang: the pointer click reached Upscale" "response: upscale" "$log"
   set -- $("$pngdiff" "$work/cli.png" "$clicked" 2>/dev/null)
   if [ "${2:-}" = 512x512 ] && [ "$1" = "$2" ] && awk "BEGIN { exit !($3 <= 1.0) }"; then
     ok "$lang: a pointer click on Upscale made the 512x512 image tconv upscale makes"
