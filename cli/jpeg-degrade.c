@@ -5,23 +5,8 @@
 #include <jpeglib.h>
 
 #include "jpeg-degrade.h"
+#include "jpeg-error.h"
 #include "tconv-error.h"
-
-/* libjpeg reports fatal errors through error_exit, which must not return. */
-typedef struct
-{
-  struct jpeg_error_mgr pub;
-  jmp_buf               escape;
-  char                  message[JMSG_LENGTH_MAX];
-} JpegError;
-
-static void
-jpeg_error_escape (j_common_ptr cinfo)
-{
-  JpegError *e = (JpegError *) cinfo->err;
-  e->pub.format_message (cinfo, e->message);
-  longjmp (e->escape, 1);
-}
 
 static guint8 *
 interleave_8bit (const TconvTensor *rgb)
@@ -40,10 +25,10 @@ encode (const guint8 *px, int w, int h, int quality, unsigned char **out, unsign
         GError **error)
 {
   struct jpeg_compress_struct c;
-  JpegError                   err;
+  TconvJpegError              err;
 
   c.err = jpeg_std_error (&err.pub);
-  err.pub.error_exit = jpeg_error_escape;
+  err.pub.error_exit = tconv_jpeg_error_escape;
   if (setjmp (err.escape))
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "JPEG encoding failed: %s", err.message);
@@ -76,11 +61,11 @@ static gboolean
 decode_rgb (const unsigned char *data, unsigned long len, TconvTensor *rgb, GError **error)
 {
   struct jpeg_decompress_struct d;
-  JpegError                     err;
+  TconvJpegError                err;
   guint8 *volatile              row = NULL;
 
   d.err = jpeg_std_error (&err.pub);
-  err.pub.error_exit = jpeg_error_escape;
+  err.pub.error_exit = tconv_jpeg_error_escape;
   if (setjmp (err.escape))
     {
       g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "JPEG decoding failed: %s", err.message);

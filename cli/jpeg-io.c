@@ -9,6 +9,7 @@
 #include <jpeglib.h>
 
 #include "exif.h"
+#include "jpeg-error.h"
 #include "jpeg-io.h"
 #include "tconv-error.h"
 
@@ -25,26 +26,10 @@ tconv_facts_clear (TconvFacts *facts)
 
 /* ---- errors ---------------------------------------------------------------------- */
 
-/* libjpeg's fatal errors must not return: they jump back to the caller's setjmp with the
- * message.  Its warnings about the image data (a file cut short is "Premature end of JPEG
- * file", after which libjpeg fills the rest with grey) are treated the same way. */
-typedef struct
-{
-  struct jpeg_error_mgr pub;
-  jmp_buf               escape;
-  char                  message[JMSG_LENGTH_MAX];
-} JpegError;
-
-static void
-on_error (j_common_ptr cinfo)
-{
-  JpegError *e = (JpegError *) cinfo->err;
-  e->pub.format_message (cinfo, e->message);
-  longjmp (e->escape, 1);
-}
-
-/* Warnings that mean pixels are missing or wrong; the others (an unknown JFIF revision,
- * an unreadable ICC marker) leave the image intact and stay silent. */
+/* Fatal errors jump back with the message (jpeg-error.h).  Warnings that mean pixels are
+ * missing or wrong (a file cut short is "Premature end of JPEG file", after which libjpeg
+ * fills the rest with grey) are treated the same way; the others (an unknown JFIF
+ * revision, an unreadable ICC marker) leave the image intact and stay silent. */
 static gboolean
 damaged (int code)
 {
@@ -61,14 +46,14 @@ static void
 on_message (j_common_ptr cinfo, int level)
 {
   if (level < 0 && damaged (cinfo->err->msg_code))
-    on_error (cinfo);
+    tconv_jpeg_error_escape (cinfo);
 }
 
 static struct jpeg_error_mgr *
-errors (JpegError *e)
+errors (TconvJpegError *e)
 {
   jpeg_std_error (&e->pub);
-  e->pub.error_exit = on_error;
+  e->pub.error_exit = tconv_jpeg_error_escape;
   e->pub.emit_message = on_message;
   e->message[0] = '\0';
   return &e->pub;
@@ -136,12 +121,12 @@ is_cmyk (j_decompress_ptr d)
 static void
 stop (j_decompress_ptr d, const char *message)
 {
-  g_strlcpy (((JpegError *) d->err)->message, message, JMSG_LENGTH_MAX);
-  longjmp (((JpegError *) d->err)->escape, 1);
+  g_strlcpy (((TconvJpegError *) d->err)->message, message, JMSG_LENGTH_MAX);
+  longjmp (((TconvJpegError *) d->err)->escape, 1);
 }
 
 static gboolean
-fail (const char *path, const JpegError *e, GError **error)
+fail (const char *path, const TconvJpegError *e, GError **error)
 {
   g_set_error (error, TCONV_ERROR, TCONV_ERROR_IO, "%s: JPEG could not be read: %s", path,
                e->message[0] ? e->message : "cannot be read");
@@ -159,7 +144,7 @@ gboolean
 tconv_jpeg_header (const char *path, int *width, int *height, int *channels, GError **error)
 {
   struct jpeg_decompress_struct d;
-  JpegError                     e;
+  TconvJpegError                e;
   TconvFacts                    facts = { 0 };
   FILE                         *f = fopen (path, "rb");
 
@@ -251,7 +236,7 @@ gboolean
 tconv_jpeg_decode (const char *path, TconvDecoded *d, TconvFacts *facts, GError **error)
 {
   struct jpeg_decompress_struct j;
-  JpegError                     e;
+  TconvJpegError                e;
   FILE                         *f = fopen (path, "rb");
 
   memset (d, 0, sizeof *d);
@@ -292,7 +277,7 @@ tconv_jpeg_decode (const char *path, TconvDecoded *d, TconvFacts *facts, GError 
 struct TconvJpegWriter
 {
   struct jpeg_compress_struct c;
-  JpegError                   e;
+  TconvJpegError              e;
 };
 
 /* The EXIF block for the result (new size, orientation 1) as an APP1 marker. */

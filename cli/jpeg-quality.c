@@ -6,24 +6,9 @@
 
 #include <jpeglib.h>
 
+#include "jpeg-error.h"
 #include "jpeg-quality.h"
 #include "tconv-error.h"
-
-/* libjpeg reports fatal errors through error_exit, which must not return. */
-typedef struct
-{
-  struct jpeg_error_mgr pub;
-  jmp_buf               escape;
-  char                  message[JMSG_LENGTH_MAX];
-} QualityError;
-
-static void
-on_error (j_common_ptr cinfo)
-{
-  QualityError *e = (QualityError *) cinfo->err;
-  e->pub.format_message (cinfo, e->message);
-  longjmp (e->escape, 1);
-}
 
 static void
 on_warning (j_common_ptr cinfo)
@@ -108,7 +93,7 @@ gboolean
 tconv_jpeg_file_quality (const char *path, int *quality, gboolean *exact, GError **error)
 {
   struct jpeg_decompress_struct d;
-  QualityError                  err;
+  TconvJpegError                err;
   FILE                         *f;
 
   *quality = 0;
@@ -117,7 +102,7 @@ tconv_jpeg_file_quality (const char *path, int *quality, gboolean *exact, GError
   if (!is_jpeg_file (path) || (f = fopen (path, "rb")) == NULL)
     return TRUE;
   d.err = jpeg_std_error (&err.pub);
-  err.pub.error_exit = on_error;
+  err.pub.error_exit = tconv_jpeg_error_escape;
   err.pub.output_message = on_warning;
   if (setjmp (err.escape))
     {
