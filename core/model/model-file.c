@@ -271,37 +271,6 @@ parse_layers (JsonObject *graph, TconvSafetensors *st, TconvModel *model, const 
   return TRUE;
 }
 
-/* Moves every tensor into one owned block, so the model outlives the parsed file. */
-static void
-take_storage (TconvModel *model, const TconvSafetensors *st)
-{
-  gsize          total = 0, at = 0;
-  GHashTableIter it;
-  gpointer       value;
-
-  g_hash_table_iter_init (&it, st->tensors);
-  while (g_hash_table_iter_next (&it, NULL, &value))
-    total += ((TconvStTensor *) value)->numel;
-  model->storage = g_new (float, MAX (total, 1));
-  for (int i = 0; i < model->n_layers; i++)
-    {
-      TconvLayer *l = &model->layers[i];
-      if (l->weight.data)
-        {
-          gsize n = tconv_tensor_numel (&l->weight);
-          memcpy (model->storage + at, l->weight.data, n * sizeof (float));
-          l->weight.data = model->storage + at;
-          at += n;
-        }
-      if (l->bias)
-        {
-          memcpy (model->storage + at, l->bias, l->out_channels * sizeof (float));
-          l->bias = model->storage + at;
-          at += l->out_channels;
-        }
-    }
-}
-
 TconvModel *
 tconv_model_load_bytes (const guint8 *bytes, gsize len, const char *what, GError **error)
 {
@@ -315,7 +284,7 @@ tconv_model_load_bytes (const guint8 *bytes, gsize len, const char *what, GError
   model = g_new0 (TconvModel, 1);
   if (!parse_facts (graph, model, what, error) || !parse_layers (graph, st, model, what, error))
     return NULL;
-  take_storage (model, st);
+  tconv_model_take_storage (model);
   model->facts_json = g_strdup (g_hash_table_lookup (st->metadata, "tconv"));
   if (!tconv_model_validate (model, error))
     {

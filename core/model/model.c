@@ -1,4 +1,6 @@
 #include <glib/gi18n-lib.h>
+#include <string.h>
+
 #include "choices.h"
 #include "layer-kinds.h"
 #include "model.h"
@@ -36,6 +38,34 @@ tconv_model_value_range (const TconvModel *model, float *lo, float *hi)
   gboolean unset = model->value_lo == 0.0f && model->value_hi == 0.0f;
   *lo = unset ? 0.0f : model->value_lo;
   *hi = unset ? 1.0f : model->value_hi;
+}
+
+void
+tconv_model_take_storage (TconvModel *model)
+{
+  gsize total = 0, at = 0;
+
+  for (int i = 0; i < model->n_layers; i++)
+    total += (model->layers[i].weight.data ? tconv_tensor_numel (&model->layers[i].weight) : 0)
+             + (model->layers[i].bias ? (gsize) model->layers[i].out_channels : 0);
+  model->storage = g_new (float, MAX (total, 1));
+  for (int i = 0; i < model->n_layers; i++)
+    {
+      TconvLayer *l = &model->layers[i];
+      if (l->weight.data)
+        {
+          gsize n = tconv_tensor_numel (&l->weight);
+          memcpy (model->storage + at, l->weight.data, n * sizeof (float));
+          l->weight.data = model->storage + at;
+          at += n;
+        }
+      if (l->bias)
+        {
+          memcpy (model->storage + at, l->bias, l->out_channels * sizeof (float));
+          l->bias = model->storage + at;
+          at += l->out_channels;
+        }
+    }
 }
 
 gsize

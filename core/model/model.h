@@ -124,6 +124,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TconvModel, tconv_model_free)
 /* The model's value range: its black and white, [0, 1] unless the file says otherwise. */
 void tconv_model_value_range (const TconvModel *model, float *lo, float *hi);
 
+/* Copies every layer's weight and bias into one block the model owns (model->storage), so
+ * the model outlives what it was read from (a parsed file, a loader's scratch). */
+void tconv_model_take_storage (TconvModel *model);
+
 /* Number of learned parameters. */
 gsize tconv_model_param_count (const TconvModel *model);
 

@@ -217,35 +217,6 @@ map_layer (Map *m, const TconvNcnnLayer *nl, GError **error)
   return TRUE;
 }
 
-/* Weights and biases copied into one owned block, as every model holds them. */
-static void
-take_storage (TconvModel *model)
-{
-  gsize total = 0, at = 0;
-
-  for (int i = 0; i < model->n_layers; i++)
-    total += (model->layers[i].weight.data ? tconv_tensor_numel (&model->layers[i].weight) : 0)
-             + (model->layers[i].bias ? (gsize) model->layers[i].out_channels : 0);
-  model->storage = g_new (float, MAX (total, 1));
-  for (int i = 0; i < model->n_layers; i++)
-    {
-      TconvLayer *l = &model->layers[i];
-      if (l->weight.data)
-        {
-          gsize n = tconv_tensor_numel (&l->weight);
-          memcpy (model->storage + at, l->weight.data, n * sizeof (float));
-          l->weight.data = model->storage + at;
-          at += n;
-        }
-      if (l->bias)
-        {
-          memcpy (model->storage + at, l->bias, l->out_channels * sizeof (float));
-          l->bias = model->storage + at;
-          at += l->out_channels;
-        }
-    }
-}
-
 /* waifu2x upconv_7 (photo and anime_style_art_rgb, every noise level): Input1 -> six
  * unpadded 3x3 convolutions -> Deconvolution k4 s2 p3 -> Eltwise4.  Its program
  * (waifu2x-ncnn-vulkan src/main.cpp:677-706, src/waifu2x.cpp:656) pads the image by 7
@@ -318,7 +289,7 @@ tconv_ncnn_model (const TconvNcnnNet *net, const char *what, GError **error)
       "\"alpha\": \"colour premultiplied by alpha into the net and divided after, alpha "
       "upscaled bicubic beside it, as for every tconv model (its program feeds straight "
       "colour: the same on opaque pixels)\"}", family, m.prepad);
-  take_storage (model);
+  tconv_model_take_storage (model);
   g_ptr_array_unref (m.scratch);
   model->mode = TCONV_MODE_TRANSPOSED; /* SRVGG's conv + pixel shuffle head is one */
   model->color = TCONV_COLOR_RGB;
