@@ -5,7 +5,7 @@
 #include <jpeglib.h>
 
 #include "jpeg-degrade.h"
-#include "jpeg-error.h"
+#include "jpeg-common.h"
 #include "tconv-error.h"
 
 static guint8 *

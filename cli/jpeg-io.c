@@ -9,7 +9,7 @@
 #include <jpeglib.h>
 
 #include "exif.h"
-#include "jpeg-error.h"
+#include "jpeg-common.h"
 #include "jpeg-io.h"
 #include "tconv-error.h"
 
@@ -26,7 +26,7 @@ tconv_facts_clear (TconvFacts *facts)
 
 /* ---- errors ---------------------------------------------------------------------- */
 
-/* Fatal errors jump back with the message (jpeg-error.h).  Warnings that mean pixels are
+/* Fatal errors jump back with the message (jpeg-common.h).  Warnings that mean pixels are
  * missing or wrong (a file cut short is "Premature end of JPEG file", after which libjpeg
  * fills the rest with grey) are treated the same way; the others (an unknown JFIF
  * revision, an unreadable ICC marker) leave the image intact and stay silent. */
@@ -59,17 +59,6 @@ errors (TconvJpegError *e)
   return &e->pub;
 }
 
-gboolean
-tconv_is_jpeg_file (const char *path)
-{
-  guint8 sig[3];
-  FILE  *f = fopen (path, "rb");
-  gboolean ok = f && fread (sig, 1, 3, f) == 3 && sig[0] == 0xff && sig[1] == 0xd8
-                && sig[2] == 0xff;
-  if (f)
-    fclose (f);
-  return ok;
-}
 
 /* ---- reading --------------------------------------------------------------------- */
 

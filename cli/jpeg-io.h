@@ -6,9 +6,7 @@
 #include <stdio.h>
 
 #include "decoded.h"
-
-/* Whether `path` starts with a JPEG's SOI marker. */
-gboolean tconv_is_jpeg_file (const char *path);
+#include "jpeg-common.h" /* tconv_is_jpeg_file */
 
 /* The size as shown (EXIF orientation applied: 5-8 swap width and height) and the
  * channels (1 gray, 3 RGB, 4 CMYK, which only GEGL's loader reads), from the headers

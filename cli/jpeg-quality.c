@@ -6,7 +6,7 @@
 
 #include <jpeglib.h>
 
-#include "jpeg-error.h"
+#include "jpeg-common.h"
 #include "jpeg-quality.h"
 #include "tconv-error.h"
 
@@ -16,17 +16,6 @@ on_warning (j_common_ptr cinfo)
   (void) cinfo; /* a header's warnings are the image loader's to report */
 }
 
-static gboolean
-is_jpeg_file (const char *path)
-{
-  guint8 sig[3];
-  FILE  *f = fopen (path, "rb");
-  gboolean ok = f && fread (sig, 1, 3, f) == 3 && sig[0] == 0xff && sig[1] == 0xd8
-                && sig[2] == 0xff;
-  if (f)
-    fclose (f);
-  return ok;
-}
 
 /* The luminance and chrominance tables (natural order) of IJG quality 1..100, as
  * jpeg_set_quality makes them: libjpeg's own tables, not a copy of them. */
@@ -99,7 +88,7 @@ tconv_jpeg_file_quality (const char *path, int *quality, gboolean *exact, GError
   *quality = 0;
   if (exact)
     *exact = FALSE;
-  if (!is_jpeg_file (path) || (f = fopen (path, "rb")) == NULL)
+  if (!tconv_is_jpeg_file (path) || (f = fopen (path, "rb")) == NULL)
     return TRUE;
   d.err = jpeg_std_error (&err.pub);
   err.pub.error_exit = tconv_jpeg_error_escape;
