@@ -17,16 +17,6 @@
 
 /* ---- reading parameters ------------------------------------------------------------ */
 
-#define LAYER_FAIL(r, ...)                                                                   \
-  do                                                                                         \
-    {                                                                                        \
-      g_autofree char *msg_ = g_strdup_printf (__VA_ARGS__);                                 \
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, "%s: layer %d (%s): %s",            \
-                   (r)->what, (r)->index, (r)->op, msg_);                                    \
-      return FALSE;                                                                          \
-    }                                                                                        \
-  while (0)
-
 /* An integer field given as n or a list of `len` integers, each within [min, max]. */
 static gboolean
 get_ints (TconvLayerReader *r, JsonObject *o, const char *key, int len, int def, int min,
@@ -49,14 +39,14 @@ get_ints (TconvLayerReader *r, JsonObject *o, const char *key, int len, int def,
       {
         JsonNode *e = json_array_get_element (a, i);
         if (json_node_get_value_type (e) != G_TYPE_INT64)
-          LAYER_FAIL (r, "\"%s\" must be an integer or a list of %d integers", key, len);
+          TCONV_LAYER_FAIL (r, "\"%s\" must be an integer or a list of %d integers", key, len);
         v[i] = (int) CLAMP (json_node_get_int (e), G_MININT, G_MAXINT);
       }
   else
-    LAYER_FAIL (r, "\"%s\" must be an integer or a list of %d integers", key, len);
+    TCONV_LAYER_FAIL (r, "\"%s\" must be an integer or a list of %d integers", key, len);
   for (int i = 0; i < len; i++)
     if (v[i] < min || v[i] > max)
-      LAYER_FAIL (r, "\"%s\" is %d; it must be from %d to %d", key, v[i], min, max);
+      TCONV_LAYER_FAIL (r, "\"%s\" is %d; it must be from %d to %d", key, v[i], min, max);
   return TRUE;
 }
 
@@ -66,7 +56,7 @@ get_int (TconvLayerReader *r, JsonObject *o, const char *key, int def, int min, 
 {
   if (json_object_has_member (o, key)
       && json_node_get_value_type (json_object_get_member (o, key)) != G_TYPE_INT64)
-    LAYER_FAIL (r, "\"%s\" must be an integer", key);
+    TCONV_LAYER_FAIL (r, "\"%s\" must be an integer", key);
   return get_ints (r, o, key, 1, def, min, max, v, error);
 }
 
@@ -84,7 +74,7 @@ get_float (TconvLayerReader *r, JsonObject *o, const char *key, float def, float
       || (json_node_get_value_type (n) != G_TYPE_DOUBLE
           && json_node_get_value_type (n) != G_TYPE_INT64)
       || !isfinite (json_node_get_double (n)) || fabs (json_node_get_double (n)) > 1e6)
-    LAYER_FAIL (r, "\"%s\" must be a number from -1e6 to 1e6", key);
+    TCONV_LAYER_FAIL (r, "\"%s\" must be a number from -1e6 to 1e6", key);
   *v = (float) json_node_get_double (n);
   return TRUE;
 }
@@ -107,18 +97,18 @@ get_tensor (TconvLayerReader *r, JsonObject *o, const char *key, gboolean requir
   if (name == NULL)
     {
       if (json_object_has_member (o, key) || required)
-        LAYER_FAIL (r, "\"%s\" must name a tensor", key);
+        TCONV_LAYER_FAIL (r, "\"%s\" must name a tensor", key);
       return TRUE;
     }
   *out = g_hash_table_lookup (r->st->tensors, name);
   if (*out == NULL)
-    LAYER_FAIL (r, "tensor \"%s\" is not in the file", name);
+    TCONV_LAYER_FAIL (r, "tensor \"%s\" is not in the file", name);
   if (!g_ptr_array_find_with_equal_func (r->used, name, g_str_equal, NULL))
     g_ptr_array_add (r->used, (gpointer) name);
   else
-    LAYER_FAIL (r, "tensor \"%s\" is used by two layers", name);
+    TCONV_LAYER_FAIL (r, "tensor \"%s\" is used by two layers", name);
   if ((*out)->n_dims != dims)
-    LAYER_FAIL (r, "tensor \"%s\" has %d dimensions, expected %d", name, (*out)->n_dims, dims);
+    TCONV_LAYER_FAIL (r, "tensor \"%s\" has %d dimensions, expected %d", name, (*out)->n_dims, dims);
   return TRUE;
 }
 
@@ -137,7 +127,7 @@ get_choice (TconvLayerReader *r, JsonObject *o, const TconvChoiceList *list, int
   if (nick && tconv_choice_parse (list, TCONV_IN_MODEL_FILE, nick, value, NULL))
     return TRUE;
   g_autofree char *allowed = tconv_choice_nicks (list, TCONV_IN_MODEL_FILE);
-  LAYER_FAIL (r, "\"%s\" must be %s", list->name, allowed);
+  TCONV_LAYER_FAIL (r, "\"%s\" must be %s", list->name, allowed);
 }
 
 static TconvTensor
@@ -188,7 +178,7 @@ parse_conv (TconvLayerReader *r, JsonObject *o, TconvLayer *l, GError **error)
     return FALSE;
   l->weight = as_tensor (w);
   if (l->weight.h > MAX_KERNEL || l->weight.w > MAX_KERNEL)
-    LAYER_FAIL (r, "kernel %dx%d is larger than %d", l->weight.h, l->weight.w, MAX_KERNEL);
+    TCONV_LAYER_FAIL (r, "kernel %dx%d is larger than %d", l->weight.h, l->weight.w, MAX_KERNEL);
   if (l->kind == TCONV_LAYER_CONV2D)
     {
       TconvConv2dParams *p = &l->conv;
@@ -216,11 +206,11 @@ parse_conv (TconvLayerReader *r, JsonObject *o, TconvLayer *l, GError **error)
       l->out_channels = l->weight.c * groups;
     }
   if (l->out_channels > MAX_CHANNELS)
-    LAYER_FAIL (r, "%d output channels are more than %d", l->out_channels, MAX_CHANNELS);
+    TCONV_LAYER_FAIL (r, "%d output channels are more than %d", l->out_channels, MAX_CHANNELS);
   if (b)
     {
       if (b->shape[0] != l->out_channels)
-        LAYER_FAIL (r, "bias has %d values for %d output channels", (int) b->shape[0],
+        TCONV_LAYER_FAIL (r, "bias has %d values for %d output channels", (int) b->shape[0],
                     l->out_channels);
       l->bias = b->data;
     }
@@ -362,7 +352,7 @@ parse_clamp (TconvLayerReader *r, JsonObject *o, TconvLayer *l, GError **error)
       || !get_float (r, o, "max", 1e6f, &l->coef[1], error))
     return FALSE;
   if (l->coef[0] > l->coef[1])
-    LAYER_FAIL (r, "\"min\" %g is above \"max\" %g", l->coef[0], l->coef[1]);
+    TCONV_LAYER_FAIL (r, "\"min\" %g is above \"max\" %g", l->coef[0], l->coef[1]);
   return TRUE;
 }
 
@@ -639,7 +629,7 @@ parse_slice (TconvLayerReader *r, JsonObject *o, TconvLayer *l, GError **error)
       || !get_int (r, o, "end", -1, 1, MAX_CHANNELS, &l->range[1], error))
     return FALSE;
   if (l->range[1] <= l->range[0])
-    LAYER_FAIL (r, "\"end\" must be given and above \"start\"");
+    TCONV_LAYER_FAIL (r, "\"end\" must be given and above \"start\"");
   return TRUE;
 }
 

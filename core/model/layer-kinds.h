@@ -10,6 +10,7 @@
 
 #include "model.h"
 #include "safetensors.h"
+#include "tconv-error.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,18 @@ typedef struct
   int               index;
   const char       *op;
 } TconvLayerReader;
+
+/* A reader's refusal, naming the file, the layer's index and its kind; returns FALSE from
+ * the function, whose GError ** must be called `error`. */
+#define TCONV_LAYER_FAIL(r, ...)                                                             \
+  do                                                                                         \
+    {                                                                                        \
+      g_autofree char *msg_ = g_strdup_printf (__VA_ARGS__);                                 \
+      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, "%s: layer %d (%s): %s",            \
+                   (r)->what, (r)->index, (r)->op, msg_);                                    \
+      return FALSE;                                                                          \
+    }                                                                                        \
+  while (0)
 
 typedef struct
 {

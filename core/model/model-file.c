@@ -18,16 +18,6 @@ get_string (JsonObject *o, const char *key)
   return n && json_node_get_value_type (n) == G_TYPE_STRING ? json_node_get_string (n) : NULL;
 }
 
-#define LAYER_FAIL(r, ...)                                                                   \
-  do                                                                                         \
-    {                                                                                        \
-      g_autofree char *msg_ = g_strdup_printf (__VA_ARGS__);                                 \
-      g_set_error (error, TCONV_ERROR, TCONV_ERROR_MODEL, "%s: layer %d (%s): %s",            \
-                   (r)->what, (r)->index, (r)->op, msg_);                                    \
-      return FALSE;                                                                          \
-    }                                                                                        \
-  while (0)
-
 /* The layer's name, for the layers after it (not for its own inputs: no self-loop). */
 static gboolean
 remember (GHashTable *names, const TconvLayer *l, int index)
@@ -49,16 +39,16 @@ parse_links (TconvLayerReader *r, JsonObject *o, TconvLayer *l, GHashTable *name
   JsonArray  *a = n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
 
   if (json_object_has_member (o, "name") && name == NULL)
-    LAYER_FAIL (r, "\"name\" must be a string");
+    TCONV_LAYER_FAIL (r, "\"name\" must be a string");
   if (name && (g_str_equal (name, "input") || g_hash_table_contains (names, name)
                || strlen (name) > 128))
-    LAYER_FAIL (r, "the name \"%s\" is taken, reserved or too long", name);
+    TCONV_LAYER_FAIL (r, "the name \"%s\" is taken, reserved or too long", name);
   if (name)
     l->name = g_strdup (name);
   if (n == NULL)
     return remember (names, l, r->index); /* linked as a chain by tconv_model_validate */
   if (a == NULL || json_array_get_length (a) < 1 || json_array_get_length (a) > TCONV_MAX_INPUTS)
-    LAYER_FAIL (r, "\"inputs\" must list 1 to %d layer names", TCONV_MAX_INPUTS);
+    TCONV_LAYER_FAIL (r, "\"inputs\" must list 1 to %d layer names", TCONV_MAX_INPUTS);
   l->n_inputs = json_array_get_length (a);
   for (int k = 0; k < l->n_inputs; k++)
     {
@@ -71,7 +61,7 @@ parse_links (TconvLayerReader *r, JsonObject *o, TconvLayer *l, GHashTable *name
       else if (at > 0)
         l->inputs[k] = at - 1;
       else
-        LAYER_FAIL (r, "input \"%s\" is not an earlier layer's name (a graph is listed in "
+        TCONV_LAYER_FAIL (r, "input \"%s\" is not an earlier layer's name (a graph is listed in "
                        "order, so a cycle cannot be written)", in ? in : "?");
     }
   return remember (names, l, r->index);
@@ -86,20 +76,20 @@ parse_layer (TconvLayerReader *r, JsonNode *node, TconvLayer *l, gboolean graph,
 
   r->op = "?";
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    LAYER_FAIL (r, "is not an object");
+    TCONV_LAYER_FAIL (r, "is not an object");
   o = json_node_get_object (node);
   r->op = get_string (o, "op");
   if (r->op == NULL)
     {
       r->op = "?";
-      LAYER_FAIL (r, "has no \"op\"");
+      TCONV_LAYER_FAIL (r, "has no \"op\"");
     }
   info = tconv_layer_kind_find (r->op, &l->kind);
   /* version 1 knows the first nine kinds only */
   if (info == NULL || (!graph && l->kind > TCONV_LAYER_ADD_UPSCALED_INPUT))
     {
       g_autofree char *known = tconv_layer_kind_names ();
-      LAYER_FAIL (r, "unknown op; known ops are %s%s", known,
+      TCONV_LAYER_FAIL (r, "unknown op; known ops are %s%s", known,
                   graph ? "" : " (all but the first nine need \"version\": 2)");
     }
   if (graph && !parse_links (r, o, l, names, error))
