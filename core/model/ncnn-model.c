@@ -55,6 +55,18 @@ param (const TconvNcnnLayer *l, int id, int def)
   return tconv_ncnn_param_int (l, id, def);
 }
 
+/* A Convolution's or Deconvolution's activation (param 9: 0 none, 1 ReLU, 2 leaky ReLU
+ * with slope param 10), as its own layer in place on the output. */
+static void
+add_fused_activation (Map *m, const TconvNcnnLayer *nl, int act)
+{
+  if (act == 0)
+    return;
+  TconvLayer *l = add_layer (m, act == 1 ? TCONV_LAYER_RELU : TCONV_LAYER_LEAKY_RELU,
+                             nl->outputs[0], nl->outputs[0]);
+  l->negative_slope = act == 2 ? nl->params[10].fv[0] : 0.f;
+}
+
 /* Convolution: square kernel, equal strides, dilations and zero pads on every side. */
 static gboolean
 map_conv (Map *m, const TconvNcnnLayer *nl, GError **error)
@@ -79,11 +91,7 @@ map_conv (Map *m, const TconvNcnnLayer *nl, GError **error)
   l->weight = (TconvTensor) { w->shape[0], w->shape[1], w->shape[2], w->shape[3], w->data };
   l->bias = b ? b->data : NULL;
   l->out_channels = w->shape[0];
-  if (act == 0)
-    return TRUE;
-  l = add_layer (m, act == 1 ? TCONV_LAYER_RELU : TCONV_LAYER_LEAKY_RELU, nl->outputs[0],
-                 nl->outputs[0]);
-  l->negative_slope = act == 2 ? nl->params[10].fv[0] : 0.f;
+  add_fused_activation (m, nl, act);
   return TRUE;
 }
 
@@ -119,11 +127,7 @@ map_deconv (Map *m, const TconvNcnnLayer *nl, GError **error)
   l->weight = (TconvTensor) { cin, cout, w->shape[2], w->shape[3], t };
   l->bias = b ? b->data : NULL;
   l->out_channels = cout;
-  if (act == 0)
-    return TRUE;
-  l = add_layer (m, act == 1 ? TCONV_LAYER_RELU : TCONV_LAYER_LEAKY_RELU, nl->outputs[0],
-                 nl->outputs[0]);
-  l->negative_slope = act == 2 ? nl->params[10].fv[0] : 0.f;
+  add_fused_activation (m, nl, act);
   return TRUE;
 }
 
